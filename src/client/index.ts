@@ -1,0 +1,10 @@
+// Public entry of the ftpgate client library (`import { Client } from 'ftpgate/client'`).
+export { Client, type ClientOptions, type DataMode, type TransferOptions, type DataUse } from './client.js';
+export type { FileInfo, FileType } from './file-info.js';
+export { parseListListing, parseMlsdListing } from './list-parse.js';
+export { parseFtpUrl, type ParsedFtpUrl } from './url.js';
+export { ModeMemory, defaultModeMemory, type DataKind } from './mode-memory.js';
+export { DataConnectError, type DataCommand } from './data-channel.js';
+export { isSafeEntryName, containedPath } from './safe-name.js';
+export type { ClientTlsOptions, PortRange } from '../net/client-sockets.js';
+export { FtpgateError, ErrorCodes } from '../protocol/errors.js';
