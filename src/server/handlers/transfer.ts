@@ -64,8 +64,9 @@ export async function runTransfer(
   s.transfer = t;
   let result = 'ok';
   try {
-    if (s.protP) sock = await wrapTls(s, sock);
+    // 150 first: clients (curl in active mode) start the data TLS handshake only after the preliminary reply
     s.reply(R.OPENING_DATA, announce);
+    if (s.protP) sock = await wrapTls(s, sock);
     const msg = await work(sock, { count: (n) => { bytes += n; }, aborted: () => aborted });
     if (aborted) throw new AbortedError('aborted');
     s.reply(R.TRANSFER_COMPLETE, msg || 'Transfer complete');
