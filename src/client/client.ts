@@ -509,6 +509,7 @@ export class Client {
 
   private async transferOnce(kind: DataKind, command: string, onData: (data: Duplex) => Promise<void>, preCommand: string | undefined, used: (u: DataUse) => void): Promise<ParsedReply> {
     const c = this.control;
+    const upload = /^(STOR|APPE|STOU) /.test(command);
     const chan: DataChannel = await openData(kind, this.dataContext(), this.options.dataCommand);
     let raw: Socket | null = chan.kind === 'passive' ? chan.socket : null;
     let stream: Duplex | null = null;
@@ -530,14 +531,18 @@ export class Client {
       c.write(command);
       written = true;
       // The final reply: read without a timeout while data flows (a big file takes long), with one once data ended.
+      let markPreliminary: () => void = () => {};
+      const preliminary = new Promise<void>((r) => { markPreliminary = r; });
       finalReply = (async () => {
         try {
           for (;;) {
             const r = await c.next(0);
+            markPreliminary();
             if (r.code >= 200) return r;
           }
         } finally {
           replied = true;
+          markPreliminary();
         }
       })();
       finalReply.catch(() => {});
@@ -574,6 +579,8 @@ export class Client {
           checked.then((r): never => { throw new FtpgateError(ErrorCodes.CLIENT_TLS, `server replied ${r.code} before TLS on the data connection was up`); }),
         ]);
       } else stream = raw!;
+      // Uploads start once the server said 125/150: some servers (pyftpdlib in active mode) lose data sent earlier.
+      if (upload) await Promise.race([preliminary, checked]);
       const dataP = onData(stream).then(() => armReplyTimer('data connection finished'));
       const [r] = await Promise.all([checked, dataP]);
       return r;

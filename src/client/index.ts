@@ -8,3 +8,5 @@ export { DataConnectError, type DataCommand } from './data-channel.js';
 export { isSafeEntryName, containedPath } from './safe-name.js';
 export type { ClientTlsOptions, PortRange } from '../net/client-sockets.js';
 export { FtpgateError, ErrorCodes } from '../protocol/errors.js';
+export { mirror, PART_SUFFIX, type MirrorOptions, type MirrorEvent, type MirrorResult } from './mirror.js';
+export { globMatches, globToRegExp } from './glob.js';
