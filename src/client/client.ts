@@ -1,6 +1,6 @@
 // The FTP client: login, FEAT, listings, streamed transfers with resume, directory operations; one task at a time.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { Readable, Writable, Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
@@ -427,8 +427,14 @@ export class Client {
         }
       }
       let moved = 0;
-      const out = createWriteStream(local, { flags: startAt > 0 ? 'a' : 'w' });
-      await this.getRaw(remote, out, { startAt, end: true, onProgress: (n) => { moved = n; opts.onProgress?.(n); } });
+      // The local file is opened only once data flows, so a refused RETR leaves no empty file behind.
+      let opened = false;
+      await this.transfer(`RETR ${remote}`, async (data) => {
+        opened = true;
+        const out = createWriteStream(local, { flags: startAt > 0 ? 'a' : 'w' });
+        await pipeline(data, counter((n) => { moved = n; opts.onProgress?.(n); }), out);
+      }, startAt > 0 ? `REST ${startAt}` : undefined);
+      if (!opened) await writeFile(local, '', { flag: 'a' }); // 226 without a data connection: an empty file
       return moved;
     });
   }
@@ -509,7 +515,6 @@ export class Client {
 
   private async transferOnce(kind: DataKind, command: string, onData: (data: Duplex) => Promise<void>, preCommand: string | undefined, used: (u: DataUse) => void): Promise<ParsedReply> {
     const c = this.control;
-    const upload = /^(STOR|APPE|STOU) /.test(command);
     const chan: DataChannel = await openData(kind, this.dataContext(), this.options.dataCommand);
     let raw: Socket | null = chan.kind === 'passive' ? chan.socket : null;
     let stream: Duplex | null = null;
@@ -537,12 +542,11 @@ export class Client {
         try {
           for (;;) {
             const r = await c.next(0);
-            markPreliminary();
             if (r.code >= 200) return r;
+            markPreliminary();
           }
         } finally {
           replied = true;
-          markPreliminary();
         }
       })();
       finalReply.catch(() => {});
@@ -579,8 +583,9 @@ export class Client {
           checked.then((r): never => { throw new FtpgateError(ErrorCodes.CLIENT_TLS, `server replied ${r.code} before TLS on the data connection was up`); }),
         ]);
       } else stream = raw!;
-      // Uploads start once the server said 125/150: some servers (pyftpdlib in active mode) lose data sent earlier.
-      if (upload) await Promise.race([preliminary, checked]);
+      // Data is handled once the server said 125/150 (or its final reply): uploads sent earlier get lost by some
+      // servers (pyftpdlib in active mode), and a download must not create a local file when the reply is 550.
+      await Promise.race([preliminary, checked]);
       const dataP = onData(stream).then(() => armReplyTimer('data connection finished'));
       const [r] = await Promise.all([checked, dataP]);
       return r;

@@ -10,3 +10,5 @@ export type { ClientTlsOptions, PortRange } from '../net/client-sockets.js';
 export { FtpgateError, ErrorCodes } from '../protocol/errors.js';
 export { mirror, PART_SUFFIX, type MirrorOptions, type MirrorEvent, type MirrorResult } from './mirror.js';
 export { globMatches, globToRegExp } from './glob.js';
+export { lookupNetrc, type NetrcEntry } from './netrc.js';
+export { runDoctor, formatDoctorReport, type DoctorReport, type ProbeResult, type Finding } from './doctor.js';
