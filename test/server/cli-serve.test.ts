@@ -8,18 +8,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { requirePeer, type Skippable } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 const MAIN = resolve('dist/src/cli/main.js');
 const CURL = '/usr/bin/curl';
-
-function haveCurl(t: { skip(msg: string): void }): boolean {
-  if (existsSync(CURL)) return true;
-  if (process.env.CI === 'true') throw new Error('curl is missing (install it: apt-get install curl)');
-  console.error('!!! SKIPPING: curl not installed');
-  t.skip('curl missing');
-  return false;
-}
+const haveCurl = (t: Skippable) => requirePeer(t, 'curl') !== undefined;
 
 function startServe(args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   return new Promise((res, rej) => {
