@@ -148,6 +148,17 @@ export class Client {
     }
   }
 
+  /** command() that gives up after `ms` (null) without closing the connection; the late reply is dropped when it comes. */
+  private async commandOrGiveUp(line: string, ms: number): Promise<ParsedReply | null> {
+    const c = this.control;
+    for (const stray of c.drainStray()) this.options.log?.(`(ignored late reply ${stray.code} ${stray.message})`);
+    c.write(line);
+    for (;;) {
+      const r = await c.nextOrGiveUp(ms);
+      if (!r || r.code >= 200) return r;
+    }
+  }
+
   /** Like command() but throws on anything but the expected codes. */
   private async expect(line: string, ok: (code: number) => boolean, what: string = line.split(' ')[0]): Promise<ParsedReply> {
     const r = await this.command(line);
@@ -501,6 +512,7 @@ export class Client {
     const sock = this.control.raw;
     return {
       command: (line: string) => this.command(line),
+      commandOrGiveUp: (line: string, ms: number) => this.commandOrGiveUp(line, ms),
       controlHost: this.options.host,
       localAddress: sock.localAddress ?? '127.0.0.1',
       remoteAddress: sock.remoteAddress ?? this.options.host,

@@ -19,6 +19,7 @@ export class ControlConnection {
   private readonly onError = (err: Error) => this.fail(new FtpgateError(ErrorCodes.CLIENT_CLOSED, `control connection error: ${err.message}`, { cause: err }));
   private readonly onClose = () => this.fail(this.ending ?? new FtpgateError(ErrorCodes.CLIENT_CLOSED, 'the server closed the control connection'));
   private ending: Error | null = null;
+  private owed = 0;
 
   constructor(socket: Socket | TLSSocket, private readonly timeoutMs: number, private readonly log?: Logger) {
     this.socket = socket;
@@ -68,6 +69,12 @@ export class ControlConnection {
     this.buf = parsed.rest;
     for (const r of parsed.messages) {
       this.log?.(`< ${r.lines.join('\n< ')}`);
+      if (this.owed > 0) {
+        // The late answer to a command we stopped waiting for (see nextOrGiveUp).
+        this.owed--;
+        this.log?.(`(late reply ${r.code} to an abandoned command, ignored)`);
+        continue;
+      }
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = null;
@@ -97,6 +104,25 @@ export class ControlConnection {
           this.fail(new FtpgateError(ErrorCodes.CLIENT_TIMEOUT, `no reply from the server within ${timeoutMs} ms`));
         }, timeoutMs);
       }
+    });
+  }
+
+  /**
+   * Wait for the next reply at most `ms`; on timeout resolve null and count the reply as owed, so that when it
+   * arrives later it is dropped instead of being taken for the answer to the next command. The connection stays up.
+   */
+  nextOrGiveUp(ms: number): Promise<ParsedReply | null> {
+    if (this.closeCause) return Promise.reject(this.closeCause);
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const w: { resolve: (r: ParsedReply) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { resolve, reject };
+      w.timer = setTimeout(() => {
+        if (this.waiter === w) this.waiter = null;
+        this.owed++;
+        resolve(null);
+      }, ms);
+      this.waiter = w;
     });
   }
 

@@ -18,6 +18,8 @@ export class DataConnectError extends FtpgateError {
 export interface DataContext {
   /** Send one command and return its final reply (no throw on 4xx/5xx). */
   command(line: string): Promise<ParsedReply>;
+  /** Same, but give up (null) after `ms` without closing the connection. */
+  commandOrGiveUp(line: string, ms: number): Promise<ParsedReply | null>;
   controlHost: string;
   /** Our address on the control connection. */
   localAddress: string;
@@ -115,7 +117,12 @@ async function openActive(cmd: DataCommand, ctx: DataContext): Promise<ActiveCha
   connection.catch(() => {});
   try {
     const arg = cmd === 'EPRT' ? formatEprt(advertise, port) : formatHostPort6(advertise, port);
-    const reply = await ctx.command(`${cmd} ${arg}`);
+    // Some servers (pyftpdlib) connect back before answering PORT/EPRT; when a firewall drops that connection the
+    // answer takes the server's own connect timeout. Wait as long as for any data connection, then give up.
+    const reply = await ctx.commandOrGiveUp(`${cmd} ${arg}`, ctx.connectTimeoutMs + 2000);
+    if (!reply) {
+      throw new DataConnectError(`no answer to ${cmd} within ${ctx.connectTimeoutMs + 2000} ms: the server is still trying to connect to ${advertise}:${port}; a firewall or NAT in front of this client blocks inbound connections`, 'active', cmd, 'no-connection');
+    }
     if (reply.code !== 200) {
       const failure = reply.code === 425 ? 'no-connection' : 'rejected';
       throw new DataConnectError(`${cmd} ${arg} refused by the server: ${reply.code} ${reply.message}`, 'active', cmd, failure, reply);

@@ -23,6 +23,10 @@ export function requirePeer(ok: boolean, name: string): string | false {
 
 export interface PyftpdOptions {
   root: string;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Run inside this network namespace (ip netns exec). */
+  netns?: string;
   user?: string;
   password?: string;
   pasvRange?: [number, number];
@@ -87,7 +91,7 @@ if cfg.get('noActive'):
 if cfg.get('noExtended'):
     H.ftp_EPSV = refuse
     H.ftp_EPRT = refuse
-srv = FTPServer(('127.0.0.1', 0), H)
+srv = FTPServer((cfg.get('host') or '127.0.0.1', 0), H)
 print('READY %d' % srv.socket.getsockname()[1], flush=True)
 srv.serve_forever(timeout=0.5)
 `;
@@ -95,10 +99,13 @@ srv.serve_forever(timeout=0.5)
 export async function startPyftpd(o: PyftpdOptions): Promise<RunningPeer> {
   const c = o.tls === 'explicit' ? testCert() : undefined;
   const cfg = {
-    root: o.root, user: o.user ?? 'u', password: o.password ?? 'p', pasv: o.pasvRange ?? [53000, 53999], masquerade: o.masquerade,
+    host: o.host, root: o.root, user: o.user ?? 'u', password: o.password ?? 'p', pasv: o.pasvRange ?? [53000, 53999], masquerade: o.masquerade,
     tls: o.tls ?? 'off', cert: c?.cert, key: c?.key, noPassive: o.noPassive, noActive: o.noActive, noExtended: o.noExtended, tlsRequired: o.tlsRequired,
   };
-  const child: ChildProcess = spawn(PYTHON, ['-c', SCRIPT, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [PYTHON, '-c', SCRIPT, JSON.stringify(cfg)];
+  const child: ChildProcess = o.netns
+    ? spawn('ip', ['netns', 'exec', o.netns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -112,7 +119,7 @@ export async function startPyftpd(o: PyftpdOptions): Promise<RunningPeer> {
     child.once('exit', (code) => { clearTimeout(t); reject(new Error(`pyftpdlib exited ${code}: ${log.join('')}`)); });
   });
   return {
-    host: '127.0.0.1', port, cert: c?.cert, log,
+    host: o.host ?? '127.0.0.1', port, cert: c?.cert, log,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());

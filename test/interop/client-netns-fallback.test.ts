@@ -1,0 +1,93 @@
+// Lab: the server's passive ports (or the client's active ports) silently dropped by nftables in a network namespace;
+// auto mode falls back and the CLI says which mode it used; doctor names the blocking firewall.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
+import { canUseNetns, createNsPair, dropInbound, type NsPair } from '../client/helpers/netns.js';
+import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+const skip = requirePeer(havePyftpdlib(), 'pyftpdlib') || requirePeer(canUseNetns(), 'network namespaces + nftables (needs root, iproute2, nftables)');
+const dir = tempDir();
+let ns: NsPair;
+let peer: RunningPeer;
+let hash: string;
+
+before(async () => {
+  if (skip) return;
+  ns = createNsPair();
+  const root = join(dir.path, 'root');
+  mkdirSync(root);
+  hash = randomFile(join(root, 'f.bin'), 700_001);
+  peer = await startPyftpd({ root, host: ns.serverAddr, netns: ns.server, pasvRange: [53000, 53999] });
+});
+after(async () => {
+  await peer?.stop();
+  ns?.teardown();
+  dir.cleanup();
+});
+
+function cliInClientNs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn('ip', ['netns', 'exec', ns.client, process.execPath, MAIN, ...args], { env: { ...process.env, FTPGATE_CACHE_DIR: join(dir.path, `cache-${Math.random()}`) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const t = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => { clearTimeout(t); res({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+test('server firewall drops its passive range: auto falls back to active, says so, file intact; doctor blames the server firewall', { skip }, async () => {
+  ns.nft('server', dropInbound('53000-53999'));
+  try {
+    const url = `ftp://u:p@${ns.serverAddr}:${peer.port}`;
+    const out = join(dir.path, 'auto.bin');
+    const r = await cliInClientNs(['get', '--data-timeout', '2', '--active-ports', '54000-54999', `${url}/f.bin`, out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /data connection: active \(EPRT\), after passive failed: passive data connection \(EPSV\) to 10\.98\.\d+\.1:53\d\d\d failed: no answer/);
+    assert.equal(await sha256File(out), hash);
+
+    const passiveOnly = await cliInClientNs(['get', '--mode', 'passive', '--data-timeout', '2', `${url}/f.bin`, join(dir.path, 'p.bin')]);
+    assert.equal(passiveOnly.code, 6, passiveOnly.stderr);
+
+    const doc = await cliInClientNs(['doctor', '--data-timeout', '2', '--active-ports', '54000-54999', url]);
+    assert.equal(doc.code, 9, doc.stdout + doc.stderr);
+    assert.match(doc.stdout, /^no\s+passive\s+PASV\s+FAIL/m);
+    assert.match(doc.stdout, /^no\s+passive\s+EPSV\s+FAIL/m);
+    assert.match(doc.stdout, /^no\s+active\s+PORT\s+ok/m);
+    assert.match(doc.stdout, /^no\s+active\s+EPRT\s+ok/m);
+    assert.match(doc.stdout, /silently dropped: the server's firewall does not open its passive port range/);
+    assert.match(doc.stdout, /nft add rule inet filter input tcp dport/);
+  } finally {
+    ns.nft('server', 'delete table inet fgc_block\n');
+  }
+});
+
+test('client firewall drops inbound connections: active mode fails (exit 6), auto uses passive; doctor blames the client side', { skip }, async () => {
+  ns.nft('client', dropInbound('54000-54999'));
+  try {
+    const url = `ftp://u:p@${ns.serverAddr}:${peer.port}`;
+    const active = await cliInClientNs(['get', '--mode', 'active', '--data-timeout', '2', '--active-ports', '54000-54999', `${url}/f.bin`, join(dir.path, 'a.bin')]);
+    assert.equal(active.code, 6, active.stderr);
+    assert.match(active.stderr, /blocks inbound connections/);
+    const auto = await cliInClientNs(['get', '--data-timeout', '2', '--active-ports', '54000-54999', `${url}/f.bin`, join(dir.path, 'auto2.bin')]);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stderr, /data connection: passive \(EPSV\)/);
+    assert.equal(await sha256File(join(dir.path, 'auto2.bin')), hash);
+
+    const doc = await cliInClientNs(['doctor', '--data-timeout', '2', '--active-ports', '54000-54999', url]);
+    assert.equal(doc.code, 9, doc.stdout + doc.stderr);
+    assert.match(doc.stdout, /^no\s+active\s+PORT\s+FAIL/m);
+    assert.match(doc.stdout, /^no\s+active\s+EPRT\s+FAIL/m);
+    assert.match(doc.stdout, /^no\s+passive\s+EPSV\s+ok/m);
+    assert.match(doc.stdout, /a firewall or NAT in front of this client drops inbound connections/);
+  } finally {
+    ns.nft('client', 'delete table inet fgc_block\n');
+  }
+});
