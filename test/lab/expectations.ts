@@ -1,0 +1,59 @@
+// Checks one transfer against what its scenario says must happen, symptom by symptom; returns the list of violations.
+import type { Attempt } from './connection-log.js';
+import { dataSetup, isPassive, type TransferResult } from './ftp-client.js';
+import type { Expect } from './scenarios.js';
+
+export interface CheckContext {
+  fileName: string;
+  sha256: string;
+  timeoutS: number;
+}
+
+/** curl's exit code for "operation timed out" */
+export const CURL_TIMEOUT = 28;
+
+/** The data connection attempts of a transfer: everything that is not the control connection to port 21. */
+export function dataAttempts(attempts: readonly Attempt[]): Attempt[] {
+  return attempts.filter((a) => a.dst.port !== 21);
+}
+
+export function checkTransfer(t: TransferResult, attempts: readonly Attempt[], expect: Expect, ctx: CheckContext): string[] {
+  const bad: string[] = [];
+  const replies = t.control.filter((c) => c.dir === 'reply').map((c) => c.text);
+  const setup = dataSetup(t);
+  const data = dataAttempts(attempts);
+  const dataFrom = isPassive(t.mode) ? 'client' : 'server';
+  const limitMs = ctx.timeoutS * 1000;
+  if (!setup.command || setup.command.split(' ')[0] !== t.mode) bad.push(`first data-setup command should be ${t.mode}, was ${setup.command ?? 'none'}`);
+  const loggedIn = replies.some((r) => r.startsWith('230'));
+  switch (expect) {
+    case 'works': {
+      if (t.exitCode !== 0) bad.push(`transfer should work but curl exited ${t.exitCode} after ${Math.round(t.ms)} ms`);
+      if (t.op === 'LIST' && !t.listing.includes(ctx.fileName)) bad.push(`listing lacks ${ctx.fileName}: ${JSON.stringify(t.listing.slice(0, 200))}`);
+      if (t.op === 'RETR' && t.sha256 !== ctx.sha256) bad.push(`RETR SHA-256 ${t.sha256 ?? 'none'} (${t.bytes} bytes) != ${ctx.sha256}`);
+      if (!replies.some((r) => r.startsWith('226'))) bad.push('no 226 reply');
+      if (!data.some((a) => a.from === dataFrom && a.outcome === 'accepted')) bad.push(`the recorder saw no accepted data connection from the ${dataFrom}`);
+      break;
+    }
+    case 'hangs': {
+      if (!loggedIn) bad.push('control connection should work (230) but did not');
+      if (isPassive(t.mode) && !(setup.reply ?? '').startsWith(t.mode === 'PASV' ? '227' : '229')) bad.push(`${t.mode} should be answered (${t.mode === 'PASV' ? 227 : 229}), got ${setup.reply ?? 'nothing'}`);
+      if (t.exitCode !== CURL_TIMEOUT) bad.push(`should hang until curl's timeout (exit ${CURL_TIMEOUT}), exit was ${t.exitCode}`);
+      if (t.ms < limitMs - 50) bad.push(`gave up after ${Math.round(t.ms)} ms, before the ${limitMs} ms timeout: it failed fast instead of hanging`);
+      if (replies.some((r) => r.startsWith('226'))) bad.push('a 226 reply arrived although the data connection should hang');
+      if (t.bytes > 0) bad.push(`${t.bytes} bytes arrived although the data connection should hang`);
+      if (!data.some((a) => a.from === dataFrom && a.outcome === 'dropped')) bad.push(`the recorder saw no dropped data connection from the ${dataFrom}`);
+      break;
+    }
+    case 'port-rejected': {
+      const portReplies = setup.all.filter((s) => /^(PORT|EPRT)/.test(s.command));
+      if (!loggedIn) bad.push('control connection should work (230) but did not');
+      if (t.exitCode === 0) bad.push('transfer should fail but worked');
+      if (!portReplies.length || !portReplies.every((s) => (s.reply ?? '').startsWith('5'))) bad.push(`the server should refuse PORT/EPRT with 5xx, replies: ${JSON.stringify(portReplies)}`);
+      if (data.length) bad.push(`the server should not dial anything, the recorder saw ${data.length} data connection attempts`);
+      if (t.ms >= limitMs - 50) bad.push(`should be refused at once, took ${Math.round(t.ms)} ms`);
+      break;
+    }
+  }
+  return bad;
+}
