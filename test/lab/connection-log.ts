@@ -118,15 +118,21 @@ export function buildAttempts(passes: readonly ChainPass[], roles: RoleResolver)
   return attempts;
 }
 
+/** A rule as people read it: `ct state established,related accept — "replies and ..."` (the comment after a dash). */
+export function ruleText(rule: string): string {
+  const m = /^(.*?)\s+comment "(.*)"\s*$/.exec(rule);
+  return m ? `${m[1]} — "${m[2]}"` : rule;
+}
+
 /** One line for a person: `client 198.51.100.10:40000 → 203.0.113.10:21 accepted` etc. */
 export function describeAttempt(a: Attempt): string {
   const dst = `${a.dst.addr}:${a.dst.port}`;
   const nat = a.translatedDst ? ` (DNAT → ${a.translatedDst.addr}:${a.translatedDst.port})` : a.translatedSrc ? ` (SNAT ${a.translatedSrc.addr}:${a.translatedSrc.port})` : '';
   let fate: string = a.outcome;
-  if (a.outcome === 'dropped' && a.droppedBy) fate = `DROPPED at ${a.droppedBy.role} by [${a.droppedBy.chain}] ${a.droppedBy.rule}`;
+  if (a.outcome === 'dropped' && a.droppedBy) fate = `DROPPED at ${a.droppedBy.role} by [${a.droppedBy.chain}] ${ruleText(a.droppedBy.rule)}`;
   if (a.outcome === 'accepted') {
     const rel = a.acceptedBy.find((x) => /related/.test(x.rule));
-    if (rel) fate = `accepted (at ${rel.role}: "${rel.rule}" — an FTP-helper expectation)`;
+    if (rel) fate = `accepted as RELATED at ${rel.role} (an FTP-helper expectation): [${rel.chain}] ${ruleText(rel.rule)}`;
   }
   const tries = a.syns > 1 ? ` ×${a.syns} SYN` : '';
   return `${a.from} ${a.src.addr}:${a.src.port} → ${dst}${nat} [${a.to}]${tries}: ${fate}`;

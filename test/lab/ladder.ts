@@ -1,5 +1,5 @@
 // Draws a scenario run as a ladder diagram — who dialled whom, which rule dropped it, the FTP conversation — as text and as SVG.
-import type { Attempt } from './connection-log.js';
+import { ruleText, type Attempt } from './connection-log.js';
 import type { ControlLine } from './ftp-client.js';
 import type { Cell, ProbeRun, VariantRun } from './run-scenario.js';
 import type { Role } from './topology.js';
@@ -77,10 +77,10 @@ function attemptShape(a: Attempt): { end: Role; head: 'arrow' | 'cross' | 'quest
   switch (a.outcome) {
     case 'accepted': {
       const rel = a.acceptedBy.find((x) => /related/.test(x.rule));
-      return { end: a.to, head: 'arrow', label, note: rel ? `accepted: ${rel.role} "${rel.rule}" (FTP helper expectation)` : 'accepted', tone: 'ok' };
+      return { end: a.to, head: 'arrow', label, note: rel ? `accepted as RELATED by ${rel.role} (FTP helper expectation): ${ruleText(rel.rule).split(' — ')[0]}` : 'accepted', tone: 'ok' };
     }
     case 'dropped':
-      return { end: a.droppedBy!.role, head: 'cross', label, note: `DROPPED by ${a.droppedBy!.role}: [${a.droppedBy!.chain}] ${a.droppedBy!.rule}${tries}`, tone: 'bad' };
+      return { end: a.droppedBy!.role, head: 'cross', label, note: `DROPPED by ${a.droppedBy!.role}: [${a.droppedBy!.chain}] ${ruleText(a.droppedBy!.rule)}${tries}`, tone: 'bad' };
     case 'refused':
       return { end: a.to, head: 'bounce', label, note: 'refused (RST)', tone: 'warn' };
     default:
@@ -266,7 +266,9 @@ export function renderSvg(run: VariantRun, opts: { verbose?: boolean } = {}): st
     if (s.head === 'question') parts.push(`<text x="${x2}" y="${y + 4}" text-anchor="middle" fill="${c}" font-weight="bold">?</text>`);
     if (s.head === 'bounce') parts.push(`<text x="${x2}" y="${y + 4}" text-anchor="middle" fill="${c}" font-weight="bold">↩</text>`);
     parts.push(`<text x="${Math.min(x1, x2) + 12}" y="${y - 6}" fill="${c}">${esc(s.label)}</text>`);
-    parts.push(`<text x="${noteX}" y="${y + 4}" fill="${c}">${esc(s.note)}</text>`);
+    // the note goes beside the server lane, or one line lower when the label runs into it
+    const labelEnd = Math.min(x1, x2) + 12 + s.label.length * 7.3;
+    parts.push(`<text x="${noteX}" y="${labelEnd > noteX - 8 ? y + 15 : y + 4}" fill="${c}">${esc(s.note)}</text>`);
   }
   parts.push(`<text x="16" y="${height - 16}" font-weight="bold" fill="${run.failures.length ? TONE_COLOR.bad : TONE_COLOR.ok}">${esc(run.failures.length ? `✗ ${run.failures.length} expectation(s) failed` : `✓ scenario ${v.id}: every transfer and probe behaved as the seeds say`)}</text>`);
   parts.push('</svg>');
