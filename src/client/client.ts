@@ -576,7 +576,12 @@ export class Client {
           t = setTimeout(() => reject(new DataConnectError(`the server did not connect to our active-mode port within ${this.options.dataTimeoutMs} ms (${chan.command}); a firewall or NAT in front of this client blocks inbound connections`, 'active', chan.command, 'no-connection')), this.options.dataTimeoutMs);
         });
         try {
-          const got = await Promise.race([chan.connection, checked.then(() => null), timeout]);
+          let got = await Promise.race([chan.connection, checked.then(() => null), timeout]);
+          if (got === null) {
+            // The final reply can overtake the accept of a connection the server made and already finished
+            // (a fast server sends 150, the data and 226 at once): give the accept a moment before concluding.
+            got = await Promise.race([chan.connection, new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
+          }
           if (got === null) {
             // A 2xx before any data connection: nothing to transfer (some servers do this for empty listings).
             used({ kind, command: chan.command });
