@@ -15,6 +15,7 @@ const skip = requirePeer(havePyftpdlib(), 'pyftpdlib') || requirePeer(canUseNetn
 const dir = tempDir();
 let ns: NsPair;
 let peer: RunningPeer;
+let tlsPeer: RunningPeer;
 let hash: string;
 
 before(async () => {
@@ -24,9 +25,11 @@ before(async () => {
   mkdirSync(root);
   hash = randomFile(join(root, 'f.bin'), 700_001);
   peer = await startPyftpd({ root, host: ns.serverAddr, netns: ns.server, pasvRange: [53000, 53999] });
+  tlsPeer = await startPyftpd({ root, host: ns.serverAddr, netns: ns.server, pasvRange: [53000, 53999], tls: 'explicit' });
 });
 after(async () => {
   await peer?.stop();
+  await tlsPeer?.stop();
   ns?.teardown();
   dir.cleanup();
 });
@@ -89,5 +92,40 @@ test('client firewall drops inbound connections: active mode fails (exit 6), aut
     assert.match(doc.stdout, /a firewall or NAT in front of this client drops inbound connections/);
   } finally {
     ns.nft('client', 'delete table inet fgc_block\n');
+  }
+});
+
+test('server firewall opens passive ports only through the conntrack FTP helper: works in clear, not with TLS; doctor explains why', { skip }, async () => {
+  // The helper reads 227/229 replies on the control connection and lets the announced data connection in as "related".
+  ns.nft('server', `table inet fgc_block {
+  ct helper ftp-standard { type "ftp" protocol tcp; }
+  chain pre { type filter hook prerouting priority filter; tcp dport ${tlsPeer.port} ct helper set "ftp-standard"; }
+  chain input {
+    type filter hook input priority filter; policy accept;
+    ct state established,related accept
+    tcp dport 53000-53999 drop
+  }
+}
+`);
+  try {
+    const url = `ftp://u:p@${ns.serverAddr}:${tlsPeer.port}`;
+    const clear = await cliInClientNs(['get', '--mode', 'passive', '--data-timeout', '2', `${url}/f.bin`, join(dir.path, 'h.bin')]);
+    assert.equal(clear.code, 0, clear.stderr);
+    assert.equal(await sha256File(join(dir.path, 'h.bin')), hash);
+    const enc = await cliInClientNs(['get', '--tls', '--insecure', '--mode', 'passive', '--data-timeout', '2', `${url}/f.bin`, join(dir.path, 'h2.bin')]);
+    assert.equal(enc.code, 6, 'the helper cannot read the encrypted PASV reply, so the data port stays closed');
+
+    const doc = await cliInClientNs(['doctor', '--insecure', '--data-timeout', '2', '--active-ports', '54000-54999', url]);
+    assert.equal(doc.code, 9, doc.stdout + doc.stderr);
+    assert.match(doc.stdout, /^TLS:\s+offered/m);
+    assert.match(doc.stdout, /^no\s+passive\s+PASV\s+ok/m);
+    assert.match(doc.stdout, /^no\s+passive\s+EPSV\s+ok/m);
+    assert.match(doc.stdout, /^yes\s+passive\s+PASV\s+FAIL/m);
+    assert.match(doc.stdout, /^yes\s+passive\s+EPSV\s+FAIL/m);
+    assert.match(doc.stdout, /^yes\s+active\s+EPRT\s+ok/m);
+    assert.match(doc.stdout, /PASV works in clear but not with TLS/);
+    assert.match(doc.stdout, /firewall FTP helper \(Linux conntrack nf_conntrack_ftp/);
+  } finally {
+    ns.nft('server', 'delete table inet fgc_block\n');
   }
 });
