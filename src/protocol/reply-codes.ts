@@ -39,6 +39,8 @@ export const R = {
   PROT_NOT_SUPPORTED: 536,
   FILE_UNAVAILABLE: 550,
   PAGE_TYPE_UNKNOWN: 551,
+  /** RFC 1123 / RFC 3659 5.5: a REST offset the transfer cannot use (beyond the end of the file). */
+  INVALID_REST: 554,
   EXCEEDED_STORAGE: 552,
   NAME_NOT_ALLOWED: 553,
 } as const;

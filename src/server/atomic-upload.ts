@@ -34,7 +34,7 @@ export async function receiveUpload(plan: UploadPlan, source: Readable, transfor
   const tmp = join(dir, `${UPLOAD_TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(plan.target).slice(0, 64)}.part`);
   if (plan.keep > 0) {
     if (plan.keep > plan.existingSize) {
-      throw new FtpgateError(ErrorCodes.FS_PERMISSION, `restart offset ${plan.keep} is beyond the end of the file (${Math.max(0, plan.existingSize)} bytes)`, { reply: R.PAGE_TYPE_UNKNOWN });
+      throw new FtpgateError(ErrorCodes.FS_PERMISSION, `restart offset ${plan.keep} is beyond the end of the file (${Math.max(0, plan.existingSize)} bytes)`, { reply: R.INVALID_REST });
     }
     await copyFile(plan.target, tmp);
     if (plan.existingSize > plan.keep) await truncate(tmp, plan.keep);

@@ -96,7 +96,7 @@ export async function RETR(s: Session, arg: string): Promise<void> {
   const { real, stats } = await s.fs!.resolveExisting(v);
   if (!stats.isFile()) { s.resetDataChannel(null); s.reply(R.FILE_UNAVAILABLE, `${v}: not a regular file`); return; }
   const start = s.restOffset;
-  if (start > stats.size) { s.resetDataChannel(null); s.reply(R.PAGE_TYPE_UNKNOWN, `Restart offset ${start} is beyond the end of the file (${stats.size} bytes)`); return; }
+  if (start > stats.size) { s.resetDataChannel(null); s.reply(R.INVALID_REST, `Restart offset ${start} is beyond the end of the file (${stats.size} bytes)`); return; }
   const mode = s.type === 'A' ? 'ASCII' : 'BINARY';
   await runTransfer(s, 'RETR', v, `Opening ${mode} mode data connection for ${v} (${stats.size - start} bytes)`, async (data, t) => {
     const src = createReadStream(real, { start, highWaterMark: 256 * 1024 });
@@ -116,7 +116,7 @@ async function store(s: Session, arg: string, verb: 'STOR' | 'APPE' | 'STOU'): P
   if (target.exists && !target.exists.isFile()) { s.resetDataChannel(null); s.reply(R.FILE_UNAVAILABLE, `${v}: not a regular file`); return; }
   const size = await existingSize(target.real);
   const keep = verb === 'APPE' ? Math.max(0, size) : s.restOffset;
-  if (keep > 0 && keep > size) { s.resetDataChannel(null); s.reply(R.PAGE_TYPE_UNKNOWN, `Restart offset ${keep} is beyond the end of the file (${Math.max(0, size)} bytes)`); return; }
+  if (keep > 0 && keep > size) { s.resetDataChannel(null); s.reply(R.INVALID_REST, `Restart offset ${keep} is beyond the end of the file (${Math.max(0, size)} bytes)`); return; }
   const announce = verb === 'STOU' ? `FILE: ${v.slice(v.lastIndexOf('/') + 1)}` : `Opening ${s.type === 'A' ? 'ASCII' : 'BINARY'} mode data connection for ${v}`;
   await runTransfer(s, verb, v, announce, async (data, t) => {
     data.on('data', (c: Buffer) => t.count(c.length));
