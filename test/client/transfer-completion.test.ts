@@ -97,3 +97,16 @@ test('password is masked in the protocol log', async () => {
   assert.ok(log.some((l) => l === '> PASS ****'));
   assert.ok(!log.some((l) => l.includes('sekret')));
 });
+
+test('keepAlive sends NOOP while idle and stops after close', async () => {
+  const srv = await startFakeServer({});
+  const c = await Client.connect({ host: '127.0.0.1', port: srv.port, modeMemory: new ModeMemory() });
+  c.keepAlive(50);
+  await new Promise((r) => setTimeout(r, 300));
+  await c.close();
+  const noops = srv.received.filter((l) => l === 'NOOP').length;
+  assert.ok(noops >= 2, `NOOPs sent: ${noops}`);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(srv.received.filter((l) => l === 'NOOP').length, noops);
+  await srv.close();
+});

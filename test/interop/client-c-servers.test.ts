@@ -69,6 +69,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
           assert.deepEqual(list.filter((e) => e.type !== 'unknown').map((e) => [e.name, e.type, e.size]).sort(), SIZES.map((s) => [`f${s}`, 'file', s]).sort());
           assert.deepEqual(list.filter((e) => e.type === 'unknown'), []);
           await c.remove(sub, { recursive: true });
+          if (tls && name === 'proftpd') assert.match(srv.log(), /client reused TLS session for data connection/, 'ProFTPD saw the session resumed');
         } finally {
           await c.close();
         }

@@ -83,3 +83,24 @@ test('auto mode: active disabled and remembered active → falls back to passive
     await peer.stop();
   }
 });
+
+test('trustPasvAddress: the PASV address is used only when trusted (127.0.0.2 here, where nothing listens)', { skip }, async () => {
+  const peer = await startPyftpd({ root: root.path, pasvRange: [53250, 53259], masquerade: '127.0.0.2', noExtended: true });
+  try {
+    const safe = await Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', mode: 'passive', modeMemory: new ModeMemory() });
+    try {
+      await safe.list('');
+      assert.equal(safe.notes.pasvAdvertised, '127.0.0.2');
+    } finally {
+      await safe.close();
+    }
+    const trusting = await Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', mode: 'passive', trustPasvAddress: true, dataTimeoutMs: 3000, modeMemory: new ModeMemory() });
+    try {
+      await assert.rejects(trusting.list(''), (e: Error & { code?: string }) => e.code === 'FTPGATE_ERR_CLIENT_DATA_CONNECT' && /127\.0\.0\.2:532\d\d/.test(e.message));
+    } finally {
+      await trusting.close();
+    }
+  } finally {
+    await peer.stop();
+  }
+});
