@@ -1,5 +1,5 @@
-// Interop: the client library and CLI against vsftpd, pure-ftpd and ProFTPD — passive and active, clear and FTPS
-// (vsftpd and ProFTPD require TLS session reuse), SHA-256 verified, mirror both ways over 3 parallel connections.
+// Interop: the client library and CLI against vsftpd, pure-ftpd, ProFTPD and pyftpdlib — passive and active, clear and
+// FTPS (vsftpd and ProFTPD require TLS session reuse), SHA-256 verified, mirror both ways over 3 parallel connections.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,13 +7,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, ModeMemory, mirror, type ClientOptions } from '../../src/client/index.js';
-import { startCServer, cServerMissing, type CServer, type RunningCServer } from '../client/helpers/c-servers.js';
+import { readFileSync } from 'node:fs';
+import { startThirdPartyServer, thirdPartyAvailable, type ThirdPartyKind, type ThirdPartyServer } from '../helpers/third-party-servers.js';
+import { startCServer, cServerMissing } from '../client/helpers/c-servers.js';
 import { requirePeer } from '../client/helpers/pyftpd.js';
 import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const SIZES = [0, 1, 65537, 2 * 1024 * 1024 + 3];
-const RANGES: Record<CServer, [number, number]> = { vsftpd: [53600, 53629], 'pure-ftpd': [53630, 53659], proftpd: [53660, 53699] };
+const RANGES: Record<ThirdPartyKind, [number, number]> = { vsftpd: [53600, 53619], 'pure-ftpd': [53620, 53639], proftpd: [53640, 53659], pyftpdlib: [53660, 53679] };
 const work = tempDir();
 after(() => work.cleanup());
 
@@ -29,9 +31,10 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
-  const skip = requirePeer(cServerMissing(name) === null, cServerMissing(name) ?? name);
-  let srv: RunningCServer;
+for (const name of ['vsftpd', 'pure-ftpd', 'proftpd', 'pyftpdlib'] as ThirdPartyKind[]) {
+  const skip = requirePeer(thirdPartyAvailable(name, { tls: true }), `${name} (run: bash scripts/install-peers.sh)`);
+  let srv: ThirdPartyServer;
+  let ca: Buffer;
   const dir = join(work.path, name);
   const local = join(work.path, `${name}-local`);
 
@@ -39,13 +42,14 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
     if (skip) return;
     mkdirSync(dir, { recursive: true });
     mkdirSync(local, { recursive: true });
-    srv = await startCServer(name, { dir, pasvRange: RANGES[name] });
+    srv = await startThirdPartyServer(name, { pasvPorts: { min: RANGES[name][0], max: RANGES[name][1] }, tls: true });
+    ca = readFileSync(srv.tls!.ca);
   });
   after(async () => { await srv?.stop(); });
 
   const opts = (extra: Partial<ClientOptions>): ClientOptions => ({
     host: srv.host, port: srv.port, user: srv.user, password: srv.password, modeMemory: new ModeMemory(),
-    activePorts: { min: 54000, max: 54999 }, tls: { ca: srv.ca }, ...extra,
+    activePorts: { min: 54000, max: 54999 }, tls: { ca }, ...extra,
   });
 
   for (const tls of [false, true]) {
@@ -69,6 +73,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
           assert.deepEqual(list.filter((e) => e.type !== 'unknown').map((e) => [e.name, e.type, e.size]).sort(), SIZES.map((s) => [`f${s}`, 'file', s]).sort());
           assert.deepEqual(list.filter((e) => e.type === 'unknown'), []);
           await c.remove(sub, { recursive: true });
+          if (tls && name === 'proftpd') assert.ok(srv.requiresTlsReuse);
           if (tls && name === 'proftpd') assert.match(srv.log(), /client reused TLS session for data connection/, 'ProFTPD saw the session resumed');
         } finally {
           await c.close();
@@ -98,21 +103,20 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
   });
 
   test(`${name} CLI: put and get over FTPS in active and passive mode, mode line, SHA-256`, { skip }, async () => {
-    const ca = join(dir, 'ca.pem');
-    writeFileSync(ca, srv.ca);
+    const caFile = srv.tls!.ca;
     const src = join(local, 'cli.bin');
     const hash = randomFile(src, 1_500_000);
     const base = `ftp://${encodeURIComponent(srv.user)}:${encodeURIComponent(srv.password)}@${srv.host}:${srv.port}`;
     for (const mode of ['active', 'passive']) {
-      const put = await cli(['put', '--tls', '--tls-ca', ca, '--mode', mode, '--active-ports', '54000-54999', src, `${base}/cli-${mode}.bin`]);
+      const put = await cli(['put', '--tls', '--tls-ca', caFile, '--mode', mode, '--active-ports', '54000-54999', src, `${base}/cli-${mode}.bin`]);
       assert.equal(put.code, 0, put.stderr);
       assert.match(put.stderr, new RegExp(`data connection: ${mode} \\(E(PSV|PRT)\\)`));
       assert.equal(await sha256File(join(srv.root, `cli-${mode}.bin`)), hash);
-      const get = await cli(['get', '--tls', '--tls-ca', ca, '--mode', mode, '--active-ports', '54000-54999', `${base}/cli-${mode}.bin`, join(local, `cli-${mode}.back`)]);
+      const get = await cli(['get', '--tls', '--tls-ca', caFile, '--mode', mode, '--active-ports', '54000-54999', `${base}/cli-${mode}.bin`, join(local, `cli-${mode}.back`)]);
       assert.equal(get.code, 0, get.stderr);
       assert.equal(await sha256File(join(local, `cli-${mode}.back`)), hash);
     }
-    const ls = await cli(['ls', '--tls', '--tls-ca', ca, `${base}/`]);
+    const ls = await cli(['ls', '--tls', '--tls-ca', caFile, `${base}/`]);
     assert.equal(ls.code, 0, ls.stderr);
     assert.match(ls.stdout, /^cli-active\.bin$/m);
     const noCa = await cli(['ls', '--tls', `${base}/`]);
@@ -121,15 +125,15 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd'] as CServer[]) {
   });
 }
 
-const vsMissing = cServerMissing('vsftpd');
-const vsSkip = requirePeer(vsMissing === null, vsMissing ?? 'vsftpd');
+const vsSkip = requirePeer(thirdPartyAvailable('vsftpd', { tls: true }), 'vsftpd (run: bash scripts/install-peers.sh)');
+// Implicit FTPS is not offered by the shared helper; test/client/helpers/c-servers.ts starts vsftpd with implicit_ssl.
+const vsImplicitMissing = cServerMissing('vsftpd');
+const vsImplicitSkip = requirePeer(vsImplicitMissing === null, vsImplicitMissing ?? 'vsftpd');
 
 test('vsftpd requires TLS session reuse: Python ftplib (no reuse) is refused on the data connection, ftpgate is not', { skip: vsSkip }, async () => {
-  const dir = join(work.path, 'vs-reuse');
-  mkdirSync(dir, { recursive: true });
-  const srv = await startCServer('vsftpd', { dir, pasvRange: [53700, 53709] });
+  const srv = await startThirdPartyServer('vsftpd', { pasvPorts: { min: 53700, max: 53709 }, tls: true });
   try {
-    writeFileSync(join(dir, 'ca.pem'), srv.ca);
+    assert.ok(srv.requiresTlsReuse);
     const py = spawnSync('/usr/bin/python3', ['-c', `
 import ftplib, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[3])
@@ -142,9 +146,9 @@ try:
     print('LISTED')
 except Exception as e:
     print('REFUSED', e)
-`, srv.user, srv.password, join(dir, 'ca.pem'), String(srv.port)], { encoding: 'utf8', timeout: 30000 });
+`, srv.user, srv.password, srv.tls!.ca, String(srv.port)], { encoding: 'utf8', timeout: 30000 });
     assert.match(py.stdout + py.stderr, /REFUSED|session reuse|522/, py.stdout + py.stderr);
-    const c = await Client.connect({ host: srv.host, port: srv.port, user: srv.user, password: srv.password, secure: 'explicit', tls: { ca: srv.ca }, modeMemory: new ModeMemory() });
+    const c = await Client.connect({ host: srv.host, port: srv.port, user: srv.user, password: srv.password, secure: 'explicit', tls: { ca: readFileSync(srv.tls!.ca) }, modeMemory: new ModeMemory() });
     try {
       await c.list('');
       assert.equal(c.lastData?.kind, 'passive');
@@ -156,7 +160,7 @@ except Exception as e:
   }
 });
 
-test('vsftpd implicit FTPS (ftps://): library and CLI', { skip: vsSkip }, async () => {
+test('vsftpd implicit FTPS (ftps://): library and CLI', { skip: vsImplicitSkip }, async () => {
   const dir = join(work.path, 'vs-implicit');
   mkdirSync(dir, { recursive: true });
   const srv = await startCServer('vsftpd', { dir, pasvRange: [53710, 53719], implicitTls: true });
@@ -180,12 +184,9 @@ test('vsftpd implicit FTPS (ftps://): library and CLI', { skip: vsSkip }, async 
 });
 
 test('doctor against vsftpd with FTPS offered: 8 probes, all ok, exit 0', { skip: vsSkip }, async () => {
-  const dir = join(work.path, 'vs-doctor');
-  mkdirSync(dir, { recursive: true });
-  const srv = await startCServer('vsftpd', { dir, pasvRange: [53720, 53729] });
+  const srv = await startThirdPartyServer('vsftpd', { pasvPorts: { min: 53720, max: 53729 }, tls: true });
   try {
-    writeFileSync(join(dir, 'ca.pem'), srv.ca);
-    const r = await cli(['doctor', '--tls-ca', join(dir, 'ca.pem'), '--active-ports', '54000-54999', `ftp://${srv.user}:${srv.password}@${srv.host}:${srv.port}/`]);
+    const r = await cli(['doctor', '--tls-ca', srv.tls!.ca, '--active-ports', '54000-54999', `ftp://${srv.user}:${srv.password}@${srv.host}:${srv.port}/`]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^TLS:\s+offered/m);
     for (const tls of ['no', 'yes']) for (const cmd of ['PASV', 'EPSV', 'PORT', 'EPRT']) assert.match(r.stdout, new RegExp(`^${tls}\\s+\\w+\\s+${cmd}\\s+ok`, 'm'));
