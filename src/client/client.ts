@@ -20,6 +20,8 @@ import { isSafeEntryName } from './safe-name.js';
 
 export type DataMode = 'auto' | 'passive' | 'active';
 
+const KEEPALIVE = 'keepalive NOOP';
+
 export interface ClientOptions {
   host: string;
   port?: number;
@@ -78,6 +80,7 @@ export class Client {
   private tlsSession: Buffer | undefined;
   private readonly unsupported = new Set<DataCommand>();
   private keepAliveTimer: NodeJS.Timeout | null = null;
+  private noopInFlight: Promise<void> | null = null;
 
   constructor(opts: ClientOptions) {
     this.options = {
@@ -114,6 +117,8 @@ export class Client {
   // ---- task discipline -------------------------------------------------------------------------
 
   private async task<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    // A keepalive NOOP in flight is ours, not the caller's: wait for it instead of reporting "busy".
+    if (this.noopInFlight && label !== KEEPALIVE) await this.noopInFlight;
     if (this.closeCause) {
       throw new FtpgateError(ErrorCodes.CLIENT_CLOSED, `cannot ${label}: the client is closed because ${this.closeCause.message}`, { cause: this.closeCause });
     }
@@ -266,8 +271,8 @@ export class Client {
   keepAlive(intervalMs = 30000): void {
     this.stopKeepAlive();
     this.keepAliveTimer = setInterval(() => {
-      if (this.busy || this.closeCause || !this.ctrl) return;
-      this.task('keepalive NOOP', () => this.command('NOOP')).catch(() => {});
+      if (this.busy || this.noopInFlight || this.closeCause || !this.ctrl) return;
+      this.noopInFlight = this.task(KEEPALIVE, () => this.command('NOOP')).then(() => {}, () => {}).finally(() => { this.noopInFlight = null; });
     }, intervalMs);
     this.keepAliveTimer.unref();
   }

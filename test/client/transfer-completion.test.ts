@@ -110,3 +110,19 @@ test('keepAlive sends NOOP while idle and stops after close', async () => {
   assert.equal(srv.received.filter((l) => l === 'NOOP').length, noops);
   await srv.close();
 });
+
+test('a keepalive NOOP in flight never makes a caller fail with BUSY', async () => {
+  const srv = await startFakeServer({ NOOP: async (_a, s) => { await new Promise((r) => setTimeout(r, 40)); s.reply('200 OK\r\n'); } });
+  const c = await Client.connect({ host: '127.0.0.1', port: srv.port, modeMemory: new ModeMemory() });
+  try {
+    c.keepAlive(5);
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await c.pwd(), '/');
+      await new Promise((r) => setTimeout(r, 7));
+    }
+    assert.ok(srv.received.includes('NOOP'));
+  } finally {
+    await c.close();
+    await srv.close();
+  }
+});
