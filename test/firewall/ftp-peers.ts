@@ -1,0 +1,147 @@
+// Peers for the firewall traffic tests: a pyftpdlib server (optionally active from port 20), decoy listeners, a TCP probe and curl.
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { inNs, startIn } from './ns.js';
+
+export const PY = '/usr/bin/python3';
+
+const SERVER_PY = `
+import socket, sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler, ActiveDTP
+from pyftpdlib.servers import FTPServer
+host, root, lo, hi, port20 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1'
+
+class DTPFrom20(ActiveDTP):
+    """Active data connections from port 20, the traditional source port the seeds describe."""
+    def connect_af_unspecified(self, addr, source_address=None):
+        return super().connect_af_unspecified(addr, (source_address[0], 20))
+    def bind(self, addr):
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        return super().bind(addr)
+
+auth = DummyAuthorizer()
+auth.add_user('u', 'p', root, perm='elr')
+class Handler(FTPHandler):
+    pass
+Handler.authorizer = auth
+Handler.passive_ports = range(lo, hi + 1)
+Handler.timeout = 30
+if port20:
+    Handler.active_dtp = DTPFrom20
+server = FTPServer((host, 21), Handler)
+print('READY', flush=True)
+server.serve_forever()
+`;
+
+const DECOY_PY = `
+import socket, sys, threading
+host = sys.argv[1]
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port)); s.listen(16)
+    while True:
+        c, _ = s.accept(); c.sendall(b'DECOY\\n'); c.close()
+for p in sys.argv[2:]:
+    threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+import time; time.sleep(0.2)
+print('READY', flush=True)
+threading.Event().wait()
+`;
+
+const PROBE_PY = `
+import socket, sys
+s = socket.socket(); s.settimeout(float(sys.argv[3]))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); print('OPEN' if s.recv(16).startswith(b'DECOY') else 'OPEN-OTHER')
+except socket.timeout:
+    print('TIMEOUT')
+except ConnectionRefusedError:
+    print('REFUSED')
+except OSError as e:
+    print('ERROR', e)
+`;
+
+export interface FtpFixture {
+  dir: string;
+  root: string;
+  file: string;
+  sha256: string;
+  serverPy: string;
+  decoyPy: string;
+  probePy: string;
+  cleanup(): void;
+}
+
+export function makeFixture(): FtpFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'fgr-'));
+  const root = join(dir, 'root');
+  const data = randomBytes(300_000 + 17);
+  writeFileSync(join(dir, 'server.py'), SERVER_PY);
+  writeFileSync(join(dir, 'decoy.py'), DECOY_PY);
+  writeFileSync(join(dir, 'probe.py'), PROBE_PY);
+  mkdirSync(root);
+  writeFileSync(join(root, 'f.bin'), data);
+  return {
+    dir, root, file: 'f.bin',
+    sha256: createHash('sha256').update(data).digest('hex'),
+    serverPy: join(dir, 'server.py'), decoyPy: join(dir, 'decoy.py'), probePy: join(dir, 'probe.py'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function startFtpServer(ns: string, fx: FtpFixture, host: string, pasv: { min: number; max: number }, port20: boolean): Promise<ChildProcess> {
+  return startIn(ns, [PY, fx.serverPy, host, fx.root, String(pasv.min), String(pasv.max), port20 ? '1' : '0'], 'READY');
+}
+
+export function startDecoys(ns: string, fx: FtpFixture, host: string, ports: number[]): Promise<ChildProcess> {
+  return startIn(ns, [PY, fx.decoyPy, host, ...ports.map(String)], 'READY');
+}
+
+/** OPEN (the decoy answered), TIMEOUT (dropped), REFUSED (reset) or ERROR. */
+export function probe(ns: string, fx: FtpFixture, host: string, port: number, timeoutS = 2): string {
+  return inNs(ns, [PY, fx.probePy, host, String(port), String(timeoutS)]).stdout.trim();
+}
+
+export type DataMode = 'EPSV' | 'PASV' | 'EPRT' | 'PORT';
+
+export interface Fetch {
+  ok: boolean;
+  sha256?: string;
+  curlExit: number | null;
+  stderr: string;
+  ms: number;
+}
+
+/** RETR f.bin with curl in a given data mode; `ok` = curl succeeded and the SHA-256 matches. */
+export function fetch(ns: string, fx: FtpFixture, host: string, mode: DataMode, clientIp: string, maxTimeS = 12): Fetch {
+  const out = join(fx.dir, `out-${mode}-${Date.now()}.bin`);
+  const args = ['curl', '-sS', '--max-time', String(maxTimeS), '--connect-timeout', '4', '-o', out];
+  if (mode === 'PASV') args.push('--disable-epsv');
+  if (mode === 'EPRT' || mode === 'PORT') args.push('-P', clientIp);
+  if (mode === 'PORT') args.push('--disable-eprt');
+  args.push(`ftp://u:p@${host}/${fx.file}`);
+  const t0 = Date.now();
+  const r = inNs(ns, args, undefined, 20_000);
+  const ms = Date.now() - t0;
+  let sha: string | undefined;
+  try {
+    sha = createHash('sha256').update(readFileSync(out)).digest('hex');
+    rmSync(out, { force: true });
+  } catch {
+    sha = undefined;
+  }
+  return { ok: r.code === 0 && sha === fx.sha256, sha256: sha, curlExit: r.code, stderr: r.stderr, ms };
+}
+
+/** LIST of / with curl (passive EPSV, or active with -P); returns the listing or undefined. */
+export function list(ns: string, host: string, active: string | undefined): string | undefined {
+  const args = ['curl', '-sS', '--max-time', '12', '--connect-timeout', '4'];
+  if (active) args.push('-P', active);
+  args.push(`ftp://u:p@${host}/`);
+  const r = inNs(ns, args, undefined, 20_000);
+  return r.code === 0 ? r.stdout : undefined;
+}
