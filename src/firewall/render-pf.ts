@@ -61,8 +61,9 @@ export function renderPf(plan: Plan, o: ResolvedOptions, helperRequested: boolea
     out.push(
       '# default deny, both directions (states let replies through)',
       'block log all',
-      '# ping and ICMP errors; IPv6 needs ICMPv6 (neighbor discovery)',
+      '# ping and ICMP errors',
       'pass inet proto icmp icmp-type { echoreq, unreach, timex, paramprob }',
+      '# IPv6 needs ICMPv6 (neighbor discovery)',
       'pass inet6 proto icmp6',
       ...o.allowPorts.flatMap((p) => [`# --allow-port ${p}`, `pass in proto tcp to ${router ? '(self)' : 'any'} port ${p}`]),
       ...o.allowOutPorts.flatMap((p) => [`# --allow-out-port ${p}`, `pass out proto { tcp udp } to any port ${p}`]),
