@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   for (const v of variants) {
     const run = await runVariant(v, {
       rules: rulesProvider(rules),
+      generated: rules !== 'hand',
       rulesLabel: rules === 'hand' ? 'hand-written nftables' : `ftpgate rules --format ${rules}`,
       serverKind: server,
       timeoutS: timeout ? Number(timeout) : undefined,

@@ -28,7 +28,7 @@ export function checkTransfer(t: TransferResult, attempts: readonly Attempt[], e
   const loggedIn = replies.some((r) => r.startsWith('230'));
   switch (expect) {
     case 'works': {
-      if (t.exitCode !== 0) bad.push(`transfer should work but curl exited ${t.exitCode} after ${Math.round(t.ms)} ms`);
+      if (t.exitCode !== 0) bad.push(`transfer should work but the client exited ${t.exitCode} after ${Math.round(t.ms)} ms`);
       if (t.op === 'LIST' && !t.listing.includes(ctx.fileName)) bad.push(`listing lacks ${ctx.fileName}: ${JSON.stringify(t.listing.slice(0, 200))}`);
       if (t.op === 'RETR' && t.sha256 !== ctx.sha256) bad.push(`RETR SHA-256 ${t.sha256 ?? 'none'} (${t.bytes} bytes) != ${ctx.sha256}`);
       if (!replies.some((r) => r.startsWith('226'))) bad.push('no 226 reply');
@@ -38,7 +38,7 @@ export function checkTransfer(t: TransferResult, attempts: readonly Attempt[], e
     case 'hangs': {
       if (!loggedIn) bad.push('control connection should work (230) but did not');
       if (isPassive(t.mode) && !(setup.reply ?? '').startsWith(t.mode === 'PASV' ? '227' : '229')) bad.push(`${t.mode} should be answered (${t.mode === 'PASV' ? 227 : 229}), got ${setup.reply ?? 'nothing'}`);
-      if (t.exitCode !== CURL_TIMEOUT) bad.push(`should hang until curl's timeout (exit ${CURL_TIMEOUT}), exit was ${t.exitCode}`);
+      if (t.exitCode !== CURL_TIMEOUT) bad.push(`should hang until the client's timeout (exit ${CURL_TIMEOUT}), exit was ${t.exitCode}`);
       if (t.ms < limitMs - 50) bad.push(`gave up after ${Math.round(t.ms)} ms, before the ${limitMs} ms timeout: it failed fast instead of hanging`);
       if (replies.some((r) => r.startsWith('226'))) bad.push('a 226 reply arrived although the data connection should hang');
       if (t.bytes > 0) bad.push(`${t.bytes} bytes arrived although the data connection should hang`);

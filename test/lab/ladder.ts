@@ -115,6 +115,7 @@ export function renderText(run: VariantRun, opts: { color?: boolean; verbose?: b
   out.push(paint('bold', `Scenario ${v.id}: ${v.title}`, color));
   out.push(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'} · timeout ${run.timeoutS} s`);
   out.push(`why: ${v.why}`);
+  if (v.generatedExpect && run.rulesLabel.startsWith('ftpgate rules')) out.push(`with generated rules: ${v.generatedExpect.why}`);
   out.push('');
   const head = Array.from({ length: NOTE_X + 30 }, () => ' ');
   const put = (row: string[], x: number, s: string) => [...s].forEach((ch, i) => (row[x + i] = ch));

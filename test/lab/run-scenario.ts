@@ -24,6 +24,8 @@ export const handWrittenRules: RulesProvider = async (v, i) => ({ format: 'nftab
 export interface RunOptions {
   rules?: RulesProvider;
   rulesLabel?: string;
+  /** the rules come from `ftpgate rules`: apply the variant's generatedExpect overrides */
+  generated?: boolean;
   /** seconds a hung transfer waits before the client gives up (curl --max-time) */
   timeoutS?: number;
   serverKind?: ServerKind;
@@ -116,12 +118,12 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
     const tls = v.server.tls ? await makeCert(work) : undefined;
     server = await startServer(lab.ns.server, { root, user: USER, password: PASSWORD, pasvPorts: PASV_RANGE, pasvAddress: v.server.pasvAddress, activeSourcePort20: v.server.activeSourcePort20, tls }, work, serverKind);
     log(`  ${v.id}: ${serverKind} server up in ${lab.ns.server}, rules: ${opts.rulesLabel ?? 'hand-written'}`);
-    const ctx = { fileName: FILE, sha256, timeoutS };
+    const expect = { ...v.expect, ...(opts.generated ? v.generatedExpect?.expect : {}) };
     for (const mode of MODES) {
       for (const op of ['LIST', 'RETR'] as Op[]) {
         const start = rec.now();
         const transfer = await (v.client === 'ftplib' ? pyTransfer : curlTransfer)(lab.ns.client, mode, op, { host: v.plan.serverTarget, user: USER, password: PASSWORD, timeoutS, tls: v.server.tls, usePasvAddress: v.usePasvAddress, file: FILE, outFile: join(work, `out-${mode}-${op}`) });
-        cells.push({ mode, op, expect: v.expect[mode], start, end: rec.now(), transfer, attempts: [], failures: [] });
+        cells.push({ mode, op, expect: expect[mode], start, end: rec.now(), transfer, attempts: [], failures: [] });
         log(`  ${v.id} ${mode.padEnd(4)} ${op}: ${v.client ?? 'curl'} exit ${transfer.exitCode} after ${(transfer.ms / 1000).toFixed(2)} s`);
       }
     }

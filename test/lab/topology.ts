@@ -76,7 +76,7 @@ export const PLANS: Record<AddressPlan['name'], AddressPlan> = {
     intruder: '10.0.1.66',
     fwClientSide: '10.0.1.1',
     clientPrefix: 24,
-    clientNet: '198.51.100.0/24',
+    clientNet: '10.0.1.0/24',
     server: '203.0.113.10',
     fwServerSide: '203.0.113.1',
     serverPrefix: 24,
