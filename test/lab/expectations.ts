@@ -37,6 +37,7 @@ export function checkTransfer(t: TransferResult, attempts: readonly Attempt[], e
     }
     case 'hangs': {
       if (!loggedIn) bad.push('control connection should work (230) but did not');
+      if (!isPassive(t.mode) && setup.reply !== undefined && !setup.reply.startsWith('200')) bad.push(`${t.mode} should be accepted (200) before the hang, got ${setup.reply}`);
       if (isPassive(t.mode) && !(setup.reply ?? '').startsWith(t.mode === 'PASV' ? '227' : '229')) bad.push(`${t.mode} should be answered (${t.mode === 'PASV' ? 227 : 229}), got ${setup.reply ?? 'nothing'}`);
       if (t.exitCode !== CURL_TIMEOUT) bad.push(`should hang until the client's timeout (exit ${CURL_TIMEOUT}), exit was ${t.exitCode}`);
       if (t.ms < limitMs - 50) bad.push(`gave up after ${Math.round(t.ms)} ms, before the ${limitMs} ms timeout: it failed fast instead of hanging`);
@@ -55,5 +56,37 @@ export function checkTransfer(t: TransferResult, attempts: readonly Attempt[], e
       break;
     }
   }
+  return bad;
+}
+
+const commaForm = (addr: string) => addr.split('.').join(',');
+
+/**
+ * Checks what NAT did to the addresses carried inside the control connection (see Variant.natCheck). serverLog is ftpgate's
+ * JSON log (command lines as the server received them); undefined for other servers, whose logs lack commands.
+ */
+export function checkNat(
+  t: TransferResult,
+  check: 'pasv-private' | 'pasv-rewritten' | 'port-private' | 'port-rewritten',
+  plan: { server: string; client: string; fwPublic?: string; fwServerSide: string },
+  serverLog: string | undefined,
+): string[] {
+  const bad: string[] = [];
+  const setup = dataSetup(t);
+  if (check === 'pasv-private' || check === 'pasv-rewritten') {
+    if (t.mode !== 'PASV') return bad;
+    const want = check === 'pasv-private' ? plan.server : plan.fwPublic!;
+    if (!(setup.reply ?? '').includes(`(${commaForm(want)},`)) bad.push(`the 227 the client got should name ${want}: ${setup.reply}`);
+    return bad;
+  }
+  if (t.mode !== 'PORT' && t.mode !== 'EPRT') return bad;
+  const sent = setup.command ?? '';
+  const mine = t.mode === 'PORT' ? `PORT ${commaForm(plan.client)},` : `EPRT |1|${plan.client}|`;
+  if (!sent.startsWith(mine)) bad.push(`the client should send its own (private) address, sent: ${sent}`);
+  if (serverLog === undefined) return bad;
+  const port = sent.startsWith('PORT') ? sent.split(',').slice(4).join(',') : sent.split('|')[3];
+  const seenAs = check === 'port-private' ? plan.client : plan.fwServerSide;
+  const expected = t.mode === 'PORT' ? `PORT ${commaForm(seenAs)},${port}` : `EPRT |1|${seenAs}|${port}|`;
+  if (!serverLog.includes(`"line":"${expected}"`)) bad.push(`the server should have received "${expected}" (${check === 'port-rewritten' ? 'rewritten by nf_nat_ftp' : 'unchanged'})`);
   return bad;
 }

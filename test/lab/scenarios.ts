@@ -65,6 +65,14 @@ export interface Variant {
   /** where `ftpgate rules` output must behave differently from the hand-written rules, and why */
   generatedExpect?: { expect: Partial<Record<Mode, Expect>>; why: string };
   probes?: Probe[];
+  /**
+   * What NAT must (not) have done to the addresses inside the control connection:
+   * pasv-private — the 227 the client gets names the server's private address (nobody rewrote it);
+   * pasv-rewritten — the server announces its private address, yet the client gets the public one (nf_nat_ftp);
+   * port-private / port-rewritten — the client sends its private address in PORT/EPRT; the server sees it unchanged / as the
+   * router's public address (checked in ftpgate's command log).
+   */
+  natCheck?: 'pasv-private' | 'pasv-rewritten' | 'port-private' | 'port-rewritten';
   /** why, in one or two sentences, with the seed's words */
   why: string;
 }
@@ -319,6 +327,7 @@ export const SCENARIOS: Scenario[] = [
         id: '6a',
         scenario: 6,
         title: 'server advertises its private address; only 21 forwarded',
+        natCheck: 'pasv-private',
         plan: PLANS['server-behind-nat'],
         server: {},
         usePasvAddress: true,
@@ -341,6 +350,7 @@ export const SCENARIOS: Scenario[] = [
         id: '6c',
         scenario: 6,
         title: 'FTP NAT helper on the router; only 21 forwarded; server announces its private address',
+        natCheck: 'pasv-rewritten',
         plan: PLANS['server-behind-nat'],
         server: {},
         usePasvAddress: true,
@@ -358,6 +368,7 @@ export const SCENARIOS: Scenario[] = [
         id: '7-nohelper',
         scenario: 7,
         title: 'masquerade, no helper',
+        natCheck: 'port-private',
         plan: PLANS['client-behind-nat'],
         server: {},
         firewall: [{ role: 'fw', what: 'masquerading router', hand: clientBehindNat(false), generate: (p) => ({ activeSourcePort: 'ephemeral', role: 'router', modes: ['passive'], nat: true, clientNet: p.clientNet, ifaceIn: CSIDE, ifaceOut: SSIDE }) }],
@@ -368,6 +379,7 @@ export const SCENARIOS: Scenario[] = [
         id: '7-helper',
         scenario: 7,
         title: 'masquerade with the FTP NAT helper',
+        natCheck: 'port-rewritten',
         plan: PLANS['client-behind-nat'],
         server: {},
         firewall: [{ role: 'fw', what: 'masquerading router + FTP NAT helper', hand: clientBehindNat(true), generate: (p) => ({ activeSourcePort: 'ephemeral', role: 'router', modes: ['active', 'passive'], nat: true, helper: true, clientNet: p.clientNet, ifaceIn: CSIDE, ifaceOut: SSIDE }) }],
