@@ -45,12 +45,15 @@ export function flowOf(rule: FtpRule, o: ResolvedOptions): Flow {
 /**
  * Where the FTP helper is attached: the first packet of each control connection, before conntrack confirms it.
  * Server side (and a router's clients): prerouting; a client host's own connections: output.
+ * `beforeDnat`: the hook runs before DNAT (iptables raw table), not after it (nftables chain at filter priority).
  */
-export function helperFlow(h: HelperAssign, o: ResolvedOptions): Flow {
+export function helperFlow(h: HelperAssign, o: ResolvedOptions, beforeDnat = false): Flow {
   const ctl = { min: h.controlPort, max: h.controlPort };
   if (o.role === 'router') {
+    // iptables' raw table runs before DNAT: there the packet is still addressed to the public address
+    const daddr = beforeDnat && o.nat ? o.publicAddress : h.local;
     return h.subject === 'server'
-      ? { chain: 'prerouting', iif: o.ifaceOut, daddr: h.local, dport: ctl }
+      ? { chain: 'prerouting', iif: o.ifaceOut, daddr, dport: ctl }
       : { chain: 'prerouting', iif: o.ifaceIn, saddr: h.local, dport: ctl };
   }
   if (h.subject === 'server') return { chain: 'prerouting', iif: hostIface(o), saddr: h.remote, daddr: h.local, dport: ctl };

@@ -40,7 +40,7 @@ export function renderIptables(plan: Plan, o: ResolvedOptions): string {
   const nat: string[] = [];
   const filter: string[] = [];
   for (const h of plan.helpers) {
-    const f = helperFlow(h, o);
+    const f = helperFlow(h, o, true);
     raw.push(`-A ${CHAIN[f.chain]} ${iptMatch(f)} -m comment --comment ${q(h.comment)} -j CT --helper ftp`);
   }
   if (plan.dnat) {

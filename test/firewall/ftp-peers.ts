@@ -14,6 +14,7 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, ActiveDTP
 from pyftpdlib.servers import FTPServer
 host, root, lo, hi, port20 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1'
+masquerade = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] != '-' else None
 
 class DTPFrom20(ActiveDTP):
     """Active data connections from port 20, the traditional source port the seeds describe."""
@@ -32,6 +33,8 @@ Handler.passive_ports = range(lo, hi + 1)
 Handler.timeout = 30
 if port20:
     Handler.active_dtp = DTPFrom20
+if masquerade:
+    Handler.masquerade_address = masquerade
 server = FTPServer((host, 21), Handler)
 print('READY', flush=True)
 server.serve_forever()
@@ -93,8 +96,9 @@ export function makeFixture(): FtpFixture {
   };
 }
 
-export function startFtpServer(ns: string, fx: FtpFixture, host: string, pasv: { min: number; max: number }, port20: boolean): Promise<ChildProcess> {
-  return startIn(ns, [PY, fx.serverPy, host, fx.root, String(pasv.min), String(pasv.max), port20 ? '1' : '0'], 'READY');
+/** pyftpdlib on host:21; `masquerade` = the address advertised in PASV replies (a server behind DNAT). */
+export function startFtpServer(ns: string, fx: FtpFixture, host: string, pasv: { min: number; max: number }, port20: boolean, masquerade?: string): Promise<ChildProcess> {
+  return startIn(ns, [PY, fx.serverPy, host, fx.root, String(pasv.min), String(pasv.max), port20 ? '1' : '0', masquerade ?? '-'], 'READY');
 }
 
 export function startDecoys(ns: string, fx: FtpFixture, host: string, ports: number[]): Promise<ChildProcess> {
@@ -117,12 +121,13 @@ export interface Fetch {
 }
 
 /** RETR f.bin with curl in a given data mode; `ok` = curl succeeded and the SHA-256 matches. */
-export function fetch(ns: string, fx: FtpFixture, host: string, mode: DataMode, clientIp: string, maxTimeS = 12): Fetch {
+export function fetch(ns: string, fx: FtpFixture, host: string, mode: DataMode, clientIp: string, maxTimeS = 12, extra: string[] = []): Fetch {
   const out = join(fx.dir, `out-${mode}-${Date.now()}.bin`);
   const args = ['curl', '-sS', '--max-time', String(maxTimeS), '--connect-timeout', '4', '-o', out];
   if (mode === 'PASV') args.push('--disable-epsv');
   if (mode === 'EPRT' || mode === 'PORT') args.push('-P', clientIp);
   if (mode === 'PORT') args.push('--disable-eprt');
+  args.push(...extra);
   args.push(`ftp://u:p@${host}/${fx.file}`);
   const t0 = Date.now();
   const r = inNs(ns, args, undefined, 20_000);

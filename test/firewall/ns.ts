@@ -83,6 +83,15 @@ export function linkPair(server: string, client: string, serverIp = '10.99.0.1',
   must(['ip', '-n', client, 'link', 'set', 'fgrc', 'up']);
 }
 
+/** A veth pair between two namespaces with the given interface names and IPv4 addresses (/24), both up. */
+export function veth(a: string, aName: string, aIp: string, b: string, bName: string, bIp: string): void {
+  must(['ip', 'link', 'add', aName, 'netns', a, 'type', 'veth', 'peer', 'name', bName, 'netns', b]);
+  must(['ip', '-n', a, 'addr', 'add', `${aIp}/24`, 'dev', aName]);
+  must(['ip', '-n', b, 'addr', 'add', `${bIp}/24`, 'dev', bName]);
+  must(['ip', '-n', a, 'link', 'set', aName, 'up']);
+  must(['ip', '-n', b, 'link', 'set', bName, 'up']);
+}
+
 /** Starts a long-running process inside a namespace; resolves once a stdout line contains `ready`. Killed by stopChild or at exit. */
 export function startIn(ns: string, argv: string[], ready: string, timeoutMs = 10_000): Promise<ChildProcess> {
   const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
