@@ -507,6 +507,10 @@ export class Client {
           fellBackFrom = { kind: err.kind, error: err.message };
           continue;
         }
+        if (err instanceof DataConnectError && fellBackFrom) {
+          // Both kinds failed: say so, with both reasons, and where to look next.
+          throw new DataConnectError(`no data connection in either mode — ${fellBackFrom.kind}: ${fellBackFrom.error}; ${err.kind}: ${err.message} (run: ftpgate doctor URL)`, err.kind, err.command, err.failure, err.serverReply, err);
+        }
         throw err;
       }
     }

@@ -139,6 +139,13 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
       } catch (err) {
         report.tls = authTls ? 'failed' : 'not offered';
         report.tlsDetail = (err as Error).message;
+        if (authTls) {
+          report.findings.push({
+            title: 'the server offers AUTH TLS but the TLS handshake failed',
+            cause: /certificate|self[- ]signed|verify|altnames/i.test(report.tlsDetail) ? 'the server certificate is not trusted by this client (self-signed, private CA, or issued for another name)' : `TLS failed: ${report.tlsDetail}`,
+            fix: 'pass the server\'s CA with --tls-ca FILE (or a certificate issued for the name you connect to); --insecure skips verification (unsafe)',
+          });
+        }
         break;
       }
     }

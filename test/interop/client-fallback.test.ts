@@ -104,3 +104,18 @@ test('trustPasvAddress: the PASV address is used only when trusted (127.0.0.2 he
     await peer.stop();
   }
 });
+
+test('auto mode with both kinds impossible: one error naming both reasons and the doctor', { skip }, async () => {
+  const peer = await startPyftpd({ root: root.path, pasvRange: [53260, 53269], noPassive: true, noActive: true });
+  try {
+    const c = await Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', modeMemory: new ModeMemory() });
+    try {
+      await assert.rejects(c.list(''), (e: Error & { code?: string }) =>
+        e.code === 'FTPGATE_ERR_CLIENT_DATA_CONNECT' && /no data connection in either mode — passive: .*502.*; active: .*502/.test(e.message) && /ftpgate doctor/.test(e.message));
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await peer.stop();
+  }
+});

@@ -191,6 +191,12 @@ test('doctor against vsftpd with FTPS offered: 8 probes, all ok, exit 0', { skip
     assert.match(r.stdout, /^TLS:\s+offered/m);
     for (const tls of ['no', 'yes']) for (const cmd of ['PASV', 'EPSV', 'PORT', 'EPRT']) assert.match(r.stdout, new RegExp(`^${tls}\\s+\\w+\\s+${cmd}\\s+ok`, 'm'));
     assert.match(r.stdout, /No problems found/);
+    // Without the CA the handshake fails: TLS rows are skipped and the finding says how to trust the server.
+    const untrusted = await cli(['doctor', '--active-ports', '54000-54999', `ftp://${srv.user}:${srv.password}@${srv.host}:${srv.port}/`]);
+    assert.equal(untrusted.code, 9, untrusted.stdout);
+    assert.match(untrusted.stdout, /^TLS:\s+failed/m);
+    assert.match(untrusted.stdout, /certificate is not trusted/);
+    assert.match(untrusted.stdout, /--tls-ca FILE/);
   } finally {
     await srv.stop();
   }
