@@ -1,4 +1,4 @@
-// The CLI progress display: a cli-progress bar (size, rate, ETA) inside a real terminal (tmux), plain lines when stderr is a pipe.
+// The CLI on a terminal (tmux): the progress bar (size, rate, ETA), plain lines when stderr is a pipe, and the password prompt.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
@@ -59,6 +59,34 @@ test('off a TTY (stderr is a pipe): plain lines, no escape sequences', { skip },
     assert.equal(lines[lines.length - 1], 'data connection: passive (EPSV)');
     assert.doesNotMatch(err, /\x1b/);
   } finally {
+    await peer.stop();
+  }
+});
+
+test('on a TTY: a user without password is prompted, the answer is not echoed, and the login works', { skip }, async () => {
+  const root = join(dir.path, 'root3');
+  spawnSync('mkdir', ['-p', root]);
+  randomFile(join(root, 'visible.txt'), 10);
+  const peer = await startPyftpd({ root, pasvRange: [53900, 53949], user: 'carol', password: 'Secr3tPw' });
+  const sock = `fgc-prompt-${process.pid}`;
+  const done = join(dir.path, 'prompt-exit');
+  const cmd = `HOME=${dir.path} FTPGATE_CACHE_DIR=${dir.path}/cache ${process.execPath} ${MAIN} ls ftp://carol@${peer.host}:${peer.port}/; echo $? > ${done}; sleep 30`;
+  try {
+    assert.equal(spawnSync(TMUX, ['-L', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'fgc-prompt', '-x', '120', '-y', '10', cmd]).status, 0);
+    let pane = '';
+    for (let i = 0; i < 100 && !/Password for carol@/.test(pane); i++) {
+      await sleep(100);
+      pane = spawnSync(TMUX, ['-L', sock, 'capture-pane', '-p', '-t', 'fgc-prompt']).stdout.toString();
+    }
+    assert.match(pane, /Password for carol@127\.0\.0\.1:/);
+    spawnSync(TMUX, ['-L', sock, 'send-keys', '-t', 'fgc-prompt', 'Secr3tPw', 'Enter']);
+    for (let i = 0; i < 100 && !existsSync(done); i++) await sleep(100);
+    assert.equal(readFileSync(done, 'utf8').trim(), '0');
+    pane = spawnSync(TMUX, ['-L', sock, 'capture-pane', '-p', '-t', 'fgc-prompt']).stdout.toString();
+    assert.match(pane, /^visible\.txt$/m);
+    assert.doesNotMatch(pane, /Secr3tPw/, 'the password is not echoed');
+  } finally {
+    spawnSync(TMUX, ['-L', sock, 'kill-server']);
     await peer.stop();
   }
 });
