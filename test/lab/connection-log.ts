@@ -23,6 +23,8 @@ export interface Attempt {
   translatedSrc?: Endpoint;
   /** number of SYNs the initiator sent (retransmissions included) */
   syns: number;
+  /** when each of them left (recorder clock, ms) */
+  synTimes: number[];
   outcome: AttemptOutcome;
   /** where it was dropped: namespace, `table chain`, rule text (or `policy drop`) */
   droppedBy?: { role: Role; chain: string; rule: string };
@@ -64,7 +66,9 @@ export function buildAttempts(passes: readonly ChainPass[], roles: RoleResolver)
     // the initiator is the namespace whose output hook saw the SYN; failing that, the owner of the source address
     const origin = g.find((p) => p.table === TRACE_TABLE && p.chain === 'out' && p.role !== 'fw') ?? g.find((p) => p.table === TRACE_TABLE && p.chain === 'out') ?? g[0];
     const from = origin.table === TRACE_TABLE && origin.chain === 'out' ? origin.role : roles.roleOf(origin.packet.saddr) ?? origin.role;
-    const syns = g.filter((p) => p.role === from && p.table === TRACE_TABLE && p.chain === (origin.chain === 'out' ? 'out' : origin.chain)).length || 1;
+    const sent = g.filter((p) => p.role === from && p.table === TRACE_TABLE && p.chain === (origin.chain === 'out' ? 'out' : origin.chain));
+    const synTimes = sent.length ? sent.map((p) => p.t) : [origin.t];
+    const syns = synTimes.length;
     const src = { addr: origin.packet.saddr, port: origin.packet.sport };
     const dst = { addr: origin.packet.daddr, port: origin.packet.dport };
     // the last view of the SYN anywhere: after DNAT/SNAT
@@ -109,6 +113,7 @@ export function buildAttempts(passes: readonly ChainPass[], roles: RoleResolver)
       translatedDst,
       translatedSrc,
       syns,
+      synTimes,
       outcome,
       droppedBy: drop ? { role: drop.role, chain: `${drop.table} ${drop.chain}`, rule: drop.decidedBy ?? 'drop' } : undefined,
       acceptedBy,

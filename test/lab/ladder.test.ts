@@ -109,7 +109,7 @@ test('renderText and renderSvg draw the drop at the fw lane and the verdict', ()
   };
   const text = renderText(run);
   assert.match(text, /PORT · LIST — expected: hangs/);
-  assert.match(text, /✕━+│\s+DROPPED by fw: \[fw forward\] policy drop \(3 SYNs, no answer\)/);
+  assert.match(text, /✕━+│\s+DROPPED by fw: \[fw forward\] policy drop \(3 SYNs in 0\.0 s, no answer\)/);
   assert.match(text, /PORT 198,51,100,10,175,200/);
   assert.doesNotMatch(text, /hidden-unless-verbose/);
   assert.match(renderText(run, { verbose: true }), /hidden-unless-verbose/);

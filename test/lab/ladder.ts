@@ -9,7 +9,8 @@ const LANES: readonly Role[] = ['client', 'intruder', 'fw', 'server'];
 export type LadderEvent =
   | { kind: 'section'; t: number; text: string }
   | { kind: 'control'; t: number; from: Role; to: Role; text: string }
-  | { kind: 'attempt'; t: number; attempt: Attempt }
+  /** until: end of the transfer the attempt belongs to (SYNs after it are not counted) */
+  | { kind: 'attempt'; t: number; attempt: Attempt; until?: number }
   | { kind: 'note'; t: number; text: string; ok: boolean };
 
 /** FTP commands worth drawing (the rest — USER, PWD, TYPE... — only with verbose). */
@@ -38,7 +39,7 @@ function cellNote(c: Cell, timeoutS: number): { text: string; ok: boolean } {
   const secs = (tr.ms / 1000).toFixed(2);
   const who = tr.argv[0].includes('python') ? 'ftplib' : 'curl';
   let what: string;
-  if (tr.exitCode === 0) what = tr.op === 'LIST' ? `listing arrived (${tr.listing.trim().split('\n').length} lines)` : `file arrived, ${tr.bytes} bytes, SHA-256 ${tr.sha256?.slice(0, 12)}… matches`;
+  if (tr.exitCode === 0) what = tr.op === 'LIST' ? `listing arrived (${tr.listing.trim().split('\n').length} line(s))` : `file arrived, ${tr.bytes} bytes, SHA-256 ${tr.sha256?.slice(0, 12)}… matches`;
   else if (tr.exitCode === 28) what = `${who} gave up after ${secs} s (its ${timeoutS} s timeout, exit 28): the data connection never came`;
   else what = `${who} failed after ${secs} s (exit ${tr.exitCode})`;
   if (tr.exitCode === 0 && tr.op === 'RETR' && c.failures.length) what = `file arrived, ${tr.bytes} bytes`;
@@ -51,7 +52,7 @@ export function ladderEvents(run: VariantRun, opts: { verbose?: boolean } = {}):
   const events: LadderEvent[] = [];
   for (const c of run.cells) {
     events.push({ kind: 'section', t: c.start, text: `${c.mode} · ${c.op} — expected: ${c.expect}` });
-    const body: LadderEvent[] = [...controlEvents(c.transfer.control, c.start, !!opts.verbose), ...c.attempts.map((a): LadderEvent => ({ kind: 'attempt', t: a.t, attempt: a }))];
+    const body: LadderEvent[] = [...controlEvents(c.transfer.control, c.start, !!opts.verbose), ...c.attempts.map((a): LadderEvent => ({ kind: 'attempt', t: a.t, attempt: a, until: c.end }))];
     body.sort((a, b) => a.t - b.t);
     events.push(...body);
     events.push({ kind: 'note', t: c.end, ...cellNote(c, run.timeoutS) });
@@ -62,18 +63,20 @@ export function ladderEvents(run: VariantRun, opts: { verbose?: boolean } = {}):
 
 function probeEvents(p: ProbeRun): LadderEvent[] {
   const out: LadderEvent[] = [{ kind: 'section', t: p.start, text: `probe: ${p.description}` }];
-  out.push(...p.attempts.map((a): LadderEvent => ({ kind: 'attempt', t: a.t, attempt: a })));
+  out.push(...p.attempts.map((a): LadderEvent => ({ kind: 'attempt', t: a.t, attempt: a, until: p.end })));
   for (const r of p.results) out.push({ kind: 'note', t: p.end, text: `${r.label}: ${r.result.result}${r.result.ms ? ` after ${r.result.ms} ms` : ''}`, ok: true });
   out.push({ kind: 'note', t: p.end, text: p.failures.length ? `✗ ${p.failures.join('; ')}` : '✓ as expected', ok: p.failures.length === 0 });
   return out;
 }
 
 /** Where an attempt's arrow ends and how it is drawn. */
-function attemptShape(a: Attempt): { end: Role; head: 'arrow' | 'cross' | 'question' | 'bounce'; label: string; note: string; tone: 'ok' | 'bad' | 'warn' } {
+function attemptShape(a: Attempt, until?: number): { end: Role; head: 'arrow' | 'cross' | 'question' | 'bounce'; label: string; note: string; tone: 'ok' | 'bad' | 'warn' } {
   const dst = `${a.dst.addr}:${a.dst.port}`;
   const nat = a.translatedDst ? ` ⇒ ${a.translatedDst.addr}:${a.translatedDst.port}` : a.translatedSrc ? ` (from ${a.translatedSrc.addr}:${a.translatedSrc.port} after NAT)` : '';
   const label = `SYN ${a.src.addr}:${a.src.port} → ${dst}${nat}`;
-  const tries = a.syns > 1 ? ` (${a.syns} SYNs, no answer)` : '';
+  const times = until === undefined ? a.synTimes : a.synTimes.filter((t) => t <= until);
+  const span = times.length > 1 ? ` in ${((times[times.length - 1] - times[0]) / 1000).toFixed(1)} s` : '';
+  const tries = times.length > 1 ? ` (${times.length} SYNs${span}, no answer)` : '';
   switch (a.outcome) {
     case 'accepted': {
       const rel = a.acceptedBy.find((x) => /related/.test(x.rule));
@@ -157,7 +160,7 @@ export function renderText(run: VariantRun, opts: { color?: boolean; verbose?: b
       head = 'arrow';
       lineCh = '╌';
     } else {
-      const s = attemptShape(e.attempt);
+      const s = attemptShape(e.attempt, e.until);
       from = e.attempt.from;
       end = s.end;
       label = s.label;
@@ -198,7 +201,7 @@ export function renderText(run: VariantRun, opts: { color?: boolean; verbose?: b
   }
   out.push('');
   out.push(run.failures.length ? paint('bad', `✗ ${run.failures.length} expectation(s) failed`, color) : paint('ok', `✓ scenario ${v.id}: every transfer and probe behaved as the seeds say`, color));
-  return out.join('\n');
+  return out.map((l) => l.trimEnd()).join('\n');
 }
 
 // ------------------------------------------------------------------ SVG ------------------------------------------------------------------
@@ -256,7 +259,7 @@ export function renderSvg(run: VariantRun, opts: { verbose?: boolean } = {}): st
       parts.push(`<text x="${Math.min(x1, x2) + 12}" y="${y - 5}" fill="${TONE_COLOR.dim}">${esc(e.text)}</text>`);
       continue;
     }
-    const s = attemptShape(e.attempt);
+    const s = attemptShape(e.attempt, e.until);
     const x1 = sx(e.attempt.from);
     let x2 = sx(s.end);
     const c = TONE_COLOR[s.tone];
