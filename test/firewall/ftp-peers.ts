@@ -58,6 +58,8 @@ threading.Event().wait()
 const PROBE_PY = `
 import socket, sys
 s = socket.socket(); s.settimeout(float(sys.argv[3]))
+if len(sys.argv) > 4:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('', int(sys.argv[4])))
 try:
     s.connect((sys.argv[1], int(sys.argv[2]))); print('OPEN' if s.recv(16).startswith(b'DECOY') else 'OPEN-OTHER')
 except socket.timeout:
@@ -105,9 +107,9 @@ export function startDecoys(ns: string, fx: FtpFixture, host: string, ports: num
   return startIn(ns, [PY, fx.decoyPy, host, ...ports.map(String)], 'READY');
 }
 
-/** OPEN (the decoy answered), TIMEOUT (dropped), REFUSED (reset) or ERROR. */
-export function probe(ns: string, fx: FtpFixture, host: string, port: number, timeoutS = 2): string {
-  return inNs(ns, [PY, fx.probePy, host, String(port), String(timeoutS)]).stdout.trim();
+/** OPEN (the decoy answered), TIMEOUT (dropped), REFUSED (reset) or ERROR; optionally from a chosen source port (e.g. 20). */
+export function probe(ns: string, fx: FtpFixture, host: string, port: number, timeoutS = 2, sourcePort?: number): string {
+  return inNs(ns, [PY, fx.probePy, host, String(port), String(timeoutS), ...(sourcePort ? [String(sourcePort)] : [])]).stdout.trim();
 }
 
 export type DataMode = 'EPSV' | 'PASV' | 'EPRT' | 'PORT';
