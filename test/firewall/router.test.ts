@@ -121,3 +121,63 @@ describe('generated router rules with real FTP traffic (client | router | server
     });
   }
 });
+
+// Scenario 7: clients behind many-to-one NAT (masquerade). Without the helper the client's PORT names its private address
+// and the server refuses it; with the helper the kernel rewrites PORT/EPRT and expects the server's connection.
+const LAN_CLIENT = '10.99.2.2';
+const LAN_GW = '10.99.2.1';
+const WAN_ROUTER = '10.99.0.1';
+const WAN_SERVER = '10.99.0.2';
+
+const MASQ_CASES: { name: string; format: 'nftables' | 'iptables'; helper: boolean; expect: Partial<Record<DataMode, boolean>> }[] = [
+  { name: 'nftables router, masquerade without helper: passive works, active fails (foreign PORT address refused)', format: 'nftables', helper: false, expect: { EPSV: true, PASV: true, EPRT: false, PORT: false } },
+  { name: 'nftables router, masquerade with the FTP helper: active works too', format: 'nftables', helper: true, expect: { EPSV: true, PASV: true, EPRT: true, PORT: true } },
+  { name: 'iptables router, masquerade with the FTP helper', format: 'iptables', helper: true, expect: { PASV: true, PORT: true } },
+];
+
+describe('generated router rules for clients behind masquerade (client | router | server)', { concurrency: false }, () => {
+  for (const c of MASQ_CASES) {
+    describe(c.name, { concurrency: false }, () => {
+      let fx: FtpFixture | undefined;
+      const nss: string[] = [];
+      const procs: ChildProcess[] = [];
+      let ready = false;
+      let text = '';
+      let cli = '';
+
+      before(async () => {
+        if (!env.ok || !havePeers) return;
+        fx = makeFixture();
+        cli = newNs('c');
+        const rtr = newNs('r');
+        const srv = newNs('s');
+        nss.push(cli, rtr, srv);
+        veth(cli, 'cin', LAN_CLIENT, rtr, 'rin', LAN_GW);
+        veth(rtr, 'rout', WAN_ROUTER, srv, 'sout', WAN_SERVER);
+        must(['ip', '-n', cli, 'route', 'add', 'default', 'via', LAN_GW]);
+        must(['ip', 'netns', 'exec', rtr, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+        text = generateRules({ role: 'router', nat: true, helper: c.helper, clientNet: '10.99.2.0/24', ifaceIn: 'rin', ifaceOut: 'rout', standalone: true }, c.format).text;
+        if (c.format === 'nftables') must(['ip', 'netns', 'exec', rtr, 'nft', '-f', '-'], text);
+        else must(['ip', 'netns', 'exec', rtr, 'iptables-restore'], text);
+        procs.push(await startFtpServer(srv, fx, WAN_SERVER, SERVER_PASV, true));
+        ready = true;
+      });
+
+      after(() => {
+        for (const p of procs) stopChild(p);
+        for (const n of nss) delNs(n);
+        fx?.cleanup();
+      });
+
+      for (const [mode, works] of Object.entries(c.expect) as [DataMode, boolean][]) {
+        it(`${mode} RETR from behind the NAT ${works ? 'transfers the file (SHA-256 verified)' : 'fails'}`, (t) => {
+          if (!(requireCondition(t, env.ok, env.why) && requireCondition(t, havePeers, 'curl and python3-pyftpdlib') && ready)) return;
+          const r = fetch(cli, fx!, WAN_SERVER, mode, LAN_CLIENT, works ? 12 : 6);
+          const why = `curl exit ${r.curlExit} after ${r.ms} ms: ${r.stderr.trim()}\n--- router rules ---\n${text}`;
+          if (works) assert.ok(r.ok, `expected ${mode} to work; ${why}`);
+          else assert.equal(r.ok, false, `expected ${mode} to fail; ${why}`);
+        });
+      }
+    });
+  }
+});
