@@ -246,6 +246,12 @@ export function resolveOptions(o: RulesOptions): ResolvedOptions {
     }
     if (r.nat && r.clientNet && !r.ifaceOut) bad('--nat', 'masquerading --client-net needs the outside interface: give --iface-out, e.g. --iface-out eth0');
   }
+  if (r.nftTable.family !== 'inet') {
+    const want = r.nftTable.family === 'ip' ? 4 : 6;
+    for (const [flag, v] of [['--server-address', r.serverAddress], ['--client-net', r.clientNet], ['--public-address', r.publicAddress]] as const) {
+      if (v && familyOf(v) !== want) bad(flag, `${v} is IPv${familyOf(v)} but --nft-table "${nftTableText}" is an IPv${want} table; use an "inet" table or an IPv${want} address`);
+    }
+  }
   if (r.role === 'server' && r.serverAddress && r.clientNet && familyOf(r.serverAddress) !== familyOf(r.clientNet)) {
     bad('--client-net', `${r.clientNet} and --server-address ${r.serverAddress} are of different IP families; use the same family`);
   }

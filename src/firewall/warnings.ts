@@ -74,6 +74,9 @@ export function pitfallWarnings(o: ResolvedOptions, format: Format, ephemeral: P
     w.push(`Windows stateful FTP (netsh advfirewall set global StatefulFtp enable) is documented for FTP clients and the IIS FTP service; ` +
       `for another server program open the passive range instead (omit --helper).`);
   }
+  if (!o.standalone && (o.allowPorts.length || o.allowOutPorts.length)) {
+    w.push(`--allow-port/--allow-out-port only apply with --standalone (an existing firewall already decides about other services); they were ignored.`);
+  }
   if (format === 'iptables' && o.standalone) {
     w.push(`iptables rules are IPv4 only: IPv6 stays unfiltered unless you also load an ip6tables ruleset (or use --format nftables, which covers both).`);
   }

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, run } from '../helpers/peers.js';
+import { repoRoot, requireCondition, run } from '../helpers/peers.js';
+import { canUseNetns, delNs, inNs, must, newNs, startIn, stopChild } from './ns.js';
+
+const env = canUseNetns();
 
 const MAIN = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 const rules = (args: string[]) => run(process.execPath, [MAIN, 'rules', ...args], { timeoutMs: 30_000 });
@@ -38,6 +41,24 @@ describe('ftpgate rules (command line)', () => {
     const r = await rules(['--pasv-ports', '30000-30999', '--listening-ports', '22,30306']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /port 30306 inside the passive range 30000-30999/);
+  });
+
+  it('--listening-ports auto reads `ss -ltn` of the host it runs on (here: a namespace with a service inside the range)', async (t) => {
+    if (!requireCondition(t, env.ok, env.why)) return;
+    const ns = newNs('l');
+    try {
+      must(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+      const listener = await startIn(ns, ['/usr/bin/python3', '-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 30306)); s.listen(); print("READY", flush=True); time.sleep(60)'], 'READY');
+      try {
+        const r = inNs(ns, [process.execPath, MAIN, 'rules', '--pasv-ports', '30000-30999', '--listening-ports', 'auto']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /port 30306 inside the passive range 30000-30999/);
+      } finally {
+        stopChild(listener);
+      }
+    } finally {
+      delNs(ns);
+    }
   });
 
   const bad: [string[], RegExp][] = [

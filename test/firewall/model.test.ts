@@ -53,6 +53,7 @@ describe('options: defaults and validation', () => {
     ['masquerade without outside', { role: 'router', nat: true, clientNet: '10.0.0.0/24', publicAddress: '203.0.113.1' }, '--nat', /--iface-out/],
     ['bad nft table', { role: 'server', nftTable: 'filter' }, '--nft-table', /inet filter/],
     ['zero max connections', { role: 'server', maxConnections: 0 }, '--max-connections', />= 1/],
+    ['IPv6 address for an ip table', { role: 'server', serverAddress: '2001:db8::1', nftTable: 'ip filter' }, '--server-address', /"inet" table/],
   ];
   for (const [name, opts, option, re] of bad) {
     it(`rejects ${name}, naming ${option} and the fix`, () => throwsOption(() => resolveOptions(opts), option, re));
@@ -201,6 +202,8 @@ describe('warnings: the seeds\' pitfalls', () => {
     assert.match(warn({ role: 'router', nat: true, clientNet: '10.0.0.0/24', ifaceOut: 'wan0' }), /many-to-one NAT/);
     assert.match(warn({ role: 'server', pasvPorts: { min: 1024, max: 65535 } }), /decoy/);
     assert.match(warn({ role: 'router', nat: true, serverAddress: '10.0.0.5', ifaceOut: 'wan0' }), /must advertise the public address/);
+    assert.match(warn({ role: 'server', allowPorts: [22] }), /only apply with --standalone/);
+    assert.ok(!/only apply with --standalone/.test(warn({ role: 'server', allowPorts: [22], standalone: true })));
   });
 });
 
