@@ -21,6 +21,8 @@ import { isSafeEntryName } from './safe-name.js';
 export type DataMode = 'auto' | 'passive' | 'active';
 
 const KEEPALIVE = 'keepalive NOOP';
+/** Local file I/O in 1 MiB chunks: fewer system calls than the 64 KiB default, still bounded memory. */
+const FILE_CHUNK = 1024 * 1024;
 
 export interface ClientOptions {
   host: string;
@@ -447,7 +449,7 @@ export class Client {
       let opened = false;
       await this.transfer(`RETR ${remote}`, async (data) => {
         opened = true;
-        const out = createWriteStream(local, { flags: startAt > 0 ? 'a' : 'w' });
+        const out = createWriteStream(local, { flags: startAt > 0 ? 'a' : 'w', highWaterMark: FILE_CHUNK });
         await pipeline(data, counter((n) => { moved = n; opts.onProgress?.(n); }), out);
       }, startAt > 0 ? `REST ${startAt}` : undefined);
       if (!opened) await writeFile(local, '', { flag: 'a' }); // 226 without a data connection: an empty file
@@ -478,7 +480,7 @@ export class Client {
       }
       let moved = 0;
       // The source is opened only when the data connection is up, so a fallback retry starts from a fresh stream.
-      await this.putRaw(() => createReadStream(local, { start }), remote, { append: start > 0, onProgress: (n) => { moved = n; opts.onProgress?.(n); } });
+      await this.putRaw(() => createReadStream(local, { start, highWaterMark: FILE_CHUNK }), remote, { append: start > 0, onProgress: (n) => { moved = n; opts.onProgress?.(n); } });
       return moved;
     });
   }
