@@ -22,7 +22,8 @@ interface Case {
   name: string;
   format?: 'nftables' | 'iptables';
   options?: RulesOptions;
-  /** an existing firewall loaded first (the non-standalone rules are added on top) */
+  /** an existing firewall loaded first (the non-standalone rules are added on top); the nft one accepts only "established",
+   *  not "related", so the helper's data connections must be let in by our ct status expected rules */
   base?: { format: 'nftables' | 'iptables'; text: string };
   port20: boolean;
   passive: boolean;
@@ -36,7 +37,7 @@ interface Case {
 }
 
 const NFT_BASE = `table inet filter {
-  chain input { type filter hook input priority filter; policy drop; ct state established,related accept; iif "lo" accept; tcp dport 22 accept; }
+  chain input { type filter hook input priority filter; policy drop; ct state established accept; iif "lo" accept; tcp dport 22 accept; }
   chain forward { type filter hook forward priority filter; policy drop; }
   chain output { type filter hook output priority filter; policy accept; }
 }
