@@ -1,5 +1,6 @@
 // Network-namespace lifecycle for the lab: unique names per run, commands inside them, teardown on exit/signals, stale sweep.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { peer, pythonHas } from '../helpers/peers.js';
 
 /** Every lab namespace starts with this; the pid of the owning process follows, so stale ones can be found. */
 export const LAB_PREFIX = 'fgl';
@@ -201,18 +202,15 @@ export function runIn(ns: string, argv: string[], opts: ExecOptions = {}): Promi
   return run(['ip', 'netns', 'exec', ns, ...argv], opts);
 }
 
-/** Why the lab cannot run here, or null when it can (root, ip, nft, curl, python3 with pyftpdlib). */
+/** Why the lab cannot run here, or null when it can: root, ip, and the peers of test/helpers/peers.ts (nft, curl, openssl, python3 with pyftpdlib). */
 export function labUnavailableReason(): string | null {
   if (process.platform !== 'linux') return 'the lab needs Linux network namespaces';
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the lab needs root (network namespaces, nftables)';
-  for (const [bin, args] of [
-    ['ip', ['-V']],
-    ['nft', ['--version']],
-    ['curl', ['--version']],
-    ['/usr/bin/python3', ['-c', 'import pyftpdlib']],
-  ] as const) {
-    const r = spawnSync(bin, [...args], { stdio: 'ignore' });
-    if (r.error || r.status !== 0) return `missing peer: ${bin} ${args.join(' ')} failed`;
-  }
+  const ip = spawnSync('ip', ['-V'], { stdio: 'ignore' });
+  if (ip.error || ip.status !== 0) return 'missing: ip (iproute2)';
+  for (const name of ['nft', 'curl', 'openssl', 'python3'] as const) if (!peer(name)) return `missing peer: ${name} (run: bash scripts/install-peers.sh)`;
+  if (!pythonHas('pyftpdlib')) return 'missing peer: python3-pyftpdlib (run: bash scripts/install-peers.sh)';
+  const stdbuf = spawnSync('stdbuf', ['--version'], { stdio: 'ignore' });
+  if (stdbuf.error || stdbuf.status !== 0) return 'missing: stdbuf (coreutils)';
   return null;
 }
