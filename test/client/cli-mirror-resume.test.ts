@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeServer } from './helpers/fake-server.js';
-import { tempDir, sha256, sha256File } from './helpers/files.js';
+import { tempDir, sha256, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

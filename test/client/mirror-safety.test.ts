@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, existsSync, mkdirSync, symlinkSync } from 'n
 import { join } from 'node:path';
 import { Client, ModeMemory, mirror, containedPath, isSafeEntryName } from '../../src/client/index.js';
 import { startFakeServer } from './helpers/fake-server.js';
-import { tempDir } from './helpers/files.js';
+import { tempDir } from '../helpers/files.js';
 
 const HOSTILE_LIST = [
   '-rw-r--r-- 1 a b 5 Jan 1 2020 ..',

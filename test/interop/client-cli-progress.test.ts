@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { havePyftpdlib, requirePeer, startPyftpd } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const TMUX = '/usr/bin/tmux';
@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('on a TTY (tmux pane): a progress bar with percentage, size, rate and ETA; no plain progress lines', { skip }, async () => {
   const root = join(dir.path, 'root');
   spawnSync('mkdir', ['-p', root]);
-  const hash = randomFile(join(root, 'big.bin'), 8 * 1024 * 1024);
+  const hash = await randomFile(join(root, 'big.bin'), 8 * 1024 * 1024);
   const peer = await startPyftpd({ root, pasvRange: [53900, 53949] });
   const sock = `fgc-progress-${process.pid}`;
   const out = join(dir.path, 'big.bin');
@@ -45,7 +45,7 @@ test('on a TTY (tmux pane): a progress bar with percentage, size, rate and ETA; 
 test('off a TTY (stderr is a pipe): plain lines, no escape sequences', { skip }, async () => {
   const root = join(dir.path, 'root2');
   spawnSync('mkdir', ['-p', root]);
-  randomFile(join(root, 'f.bin'), 2 * 1024 * 1024);
+  await randomFile(join(root, 'f.bin'), 2 * 1024 * 1024);
   const peer = await startPyftpd({ root, pasvRange: [53950, 53999] });
   try {
     const child = spawn(process.execPath, [MAIN, 'get', `ftp://u:p@${peer.host}:${peer.port}/f.bin`, join(dir.path, 'f.bin')], { env: { ...process.env, FTPGATE_CACHE_DIR: join(dir.path, 'cache') } });
@@ -66,7 +66,7 @@ test('off a TTY (stderr is a pipe): plain lines, no escape sequences', { skip },
 test('on a TTY: a user without password is prompted, the answer is not echoed, and the login works', { skip }, async () => {
   const root = join(dir.path, 'root3');
   spawnSync('mkdir', ['-p', root]);
-  randomFile(join(root, 'visible.txt'), 10);
+  await randomFile(join(root, 'visible.txt'), 10);
   const peer = await startPyftpd({ root, pasvRange: [53900, 53949], user: 'carol', password: 'Secr3tPw' });
   const sock = `fgc-prompt-${process.pid}`;
   const done = join(dir.path, 'prompt-exit');

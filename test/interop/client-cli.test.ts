@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync, existsSync, readFileSync, chmodSync } from 'n
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const skip = requirePeer(havePyftpdlib(), 'pyftpdlib');
@@ -40,7 +40,7 @@ export function cli(args: string[], env: Record<string, string> = {}, input?: st
 
 test('cli: put, ls, get (file and stdout), mv, mkdir -p, rm -r; SHA-256 verified; plain progress lines off a TTY', { skip }, async () => {
   const src = join(local.path, 'up.bin');
-  const hash = randomFile(src, 1_234_567);
+  const hash = await randomFile(src, 1_234_567);
   for (const mode of ['passive', 'active']) {
     const put = await cli(['put', '--mode', mode, '--active-ports', '54000-54999', src, `${url}/${mode}-up.bin`]);
     assert.equal(put.code, 0, put.stderr);
@@ -75,7 +75,7 @@ function createHashOf(b: Buffer): string {
 import { createHash } from 'node:crypto';
 
 test('cli: get -c resumes a partial download', { skip }, async () => {
-  const hash = randomFile(join(root.path, 'resume.bin'), 800_000);
+  const hash = await randomFile(join(root.path, 'resume.bin'), 800_000);
   const part = join(local.path, 'resume.bin');
   writeFileSync(part, readFileSync(join(root.path, 'resume.bin')).subarray(0, 300_000));
   const r = await cli(['get', '-c', `${url}/resume.bin`, part]);
@@ -116,7 +116,7 @@ test('cli: mirror -R then mirror with 3 parallel connections, SHA-256 of every f
   const hashes = new Map<string, string>();
   for (const f of files) {
     mkdirSync(join(src, f, '..'), { recursive: true });
-    hashes.set(f, randomFile(join(src, f), 50_000 + f.length * 999));
+    hashes.set(f, await randomFile(join(src, f), 50_000 + f.length * 999));
   }
   const up = await cli(['mirror', '-R', '-P', '3', src, `${url}/mirrored`]);
   assert.equal(up.code, 0, up.stderr);
@@ -139,7 +139,7 @@ test('cli: doctor against pyftpdlib with a bogus masquerade address reports the 
   const bogus = await startPyftpd({ root: root.path, pasvRange: [53800, 53899], masquerade: '10.255.255.1', user: 'alice', password: 's3cret' });
   try {
     const u = `ftp://alice:s3cret@${bogus.host}:${bogus.port}`;
-    const hash = randomFile(join(root.path, 'nat.bin'), 333_333);
+    const hash = await randomFile(join(root.path, 'nat.bin'), 333_333);
     const get = await cli(['get', '--mode', 'passive', `${u}/nat.bin`, join(local.path, 'nat.bin')]);
     assert.equal(get.code, 0, get.stderr);
     assert.equal(await sha256File(join(local.path, 'nat.bin')), hash);
@@ -163,7 +163,7 @@ test('cli: auto mode against a server with passive disabled falls back to active
   const nopasv = await startPyftpd({ root: root.path, noPassive: true, user: 'alice', password: 's3cret' });
   try {
     const u = `ftp://alice:s3cret@${nopasv.host}:${nopasv.port}`;
-    const hash = randomFile(join(root.path, 'auto.bin'), 444_444);
+    const hash = await randomFile(join(root.path, 'auto.bin'), 444_444);
     const get = await cli(['get', '--active-ports', '54000-54999', `${u}/auto.bin`, join(local.path, 'auto.bin')], { FTPGATE_CACHE_DIR: join(local.path, 'cache-auto') });
     assert.equal(get.code, 0, get.stderr);
     assert.match(get.stderr, /data connection: active \(EPRT\), after passive failed/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Client, ModeMemory } from '../../src/client/index.js';
 import { havePyftpdlib, requirePeer, startPyftpd } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const skip = requirePeer(havePyftpdlib(), 'pyftpdlib');
 const root = tempDir();
@@ -17,7 +17,7 @@ test('PASV names 10.255.255.1 (bogus masquerade): the client connects to the con
     const c = await Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', mode: 'passive', modeMemory: new ModeMemory() });
     try {
       const src = join(local.path, 'm.bin');
-      const hash = randomFile(src, 300001);
+      const hash = await randomFile(src, 300001);
       await c.putFile(src, 'm.bin');
       await c.getFile('m.bin', join(local.path, 'm.back'));
       assert.equal(await sha256File(join(local.path, 'm.back')), hash);
@@ -39,7 +39,7 @@ test('auto mode: passive disabled on the server → falls back to active, and th
     const c = await Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', mode: 'auto', modeMemory: memory, activePorts: { min: 54000, max: 54999 } });
     try {
       const src = join(local.path, 'a.bin');
-      const hash = randomFile(src, 200003);
+      const hash = await randomFile(src, 200003);
       await c.putFile(src, 'a.bin');
       assert.equal(c.lastData?.kind, 'active');
       assert.equal(c.lastData?.fellBackFrom?.kind, 'passive');

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FtpServer } from '../../src/server/index.js';
 import { Client, ModeMemory, mirror } from '../../src/client/index.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const root = tempDir();
 const local = tempDir();
@@ -35,7 +35,7 @@ for (const mode of ['passive', 'active'] as const) {
       await c.mkdir(`${mode}/a/b`, { recursive: true });
       for (const size of [0, 1, 65537, 1_000_003]) {
         const src = join(local.path, `${mode}-${size}`);
-        const hash = randomFile(src, size);
+        const hash = await randomFile(src, size);
         await c.putFile(src, `${mode}/a/b/f${size}`);
         assert.equal(c.lastData?.kind, mode);
         assert.equal(await sha256File(join(root.path, mode, 'a/b', `f${size}`)), hash);
@@ -60,7 +60,7 @@ test('ftpgate server: mirror -R and back over 3 connections', async () => {
   const hashes = new Map<string, string>();
   for (const f of ['a', 'd/b', 'd/e/c']) {
     mkdirSync(join(src, f, '..'), { recursive: true });
-    hashes.set(f, randomFile(join(src, f), 30_000 + f.length));
+    hashes.set(f, await randomFile(join(src, f), 30_000 + f.length));
   }
   const memory = new ModeMemory();
   const connect = () => Client.connect({ host: '127.0.0.1', port, user: 'u', password: 'p', modeMemory: memory });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, ModeMemory } from '../../src/client/index.js';
 import { startThirdPartyServer, thirdPartyAvailable, type ThirdPartyKind } from '../helpers/third-party-servers.js';
 import { requirePeer } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 import { createServer } from 'node:net';
 
 const ipv6 = await new Promise<boolean>((r) => {
@@ -20,7 +20,7 @@ for (const [kind, range] of [['pyftpdlib', [53680, 53689]], ['proftpd', [53690, 
     const srv = await startThirdPartyServer(kind, { host: '::1', pasvPorts: { min: range[0], max: range[1] } });
     const local = tempDir();
     try {
-      const hash = randomFile(join(srv.root, 'v6.bin'), 400_009);
+      const hash = await randomFile(join(srv.root, 'v6.bin'), 400_009);
       for (const mode of ['passive', 'active'] as const) {
         const log: string[] = [];
         const c = await Client.connect(`ftp://${encodeURIComponent(srv.user)}:${encodeURIComponent(srv.password)}@[::1]:${srv.port}/`, { mode, modeMemory: new ModeMemory(), activePorts: { min: 54000, max: 54999 }, log: (l) => log.push(l) });

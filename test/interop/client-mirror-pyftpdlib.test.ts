@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync, readFileSync, existsSync, utimesSync, readdir
 import { join } from 'node:path';
 import { Client, ModeMemory, mirror, PART_SUFFIX } from '../../src/client/index.js';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const skip = requirePeer(havePyftpdlib(), 'pyftpdlib');
 const root = tempDir();
@@ -21,12 +21,12 @@ const connect = (mode: 'passive' | 'active') => () => {
   return Client.connect({ host: peer.host, port: peer.port, user: 'u', password: 'p', mode, modeMemory: memory, activePorts: { min: 54000, max: 54999 } });
 };
 
-function makeTree(dir: string): Map<string, string> {
+async function makeTree(dir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const files = ['a.bin', 'b.txt', 'sub/c.bin', 'sub/deeper/d.bin', 'sub/deeper/e.log', 'other/f.bin', 'empty.bin'];
   for (const f of files) {
     mkdirSync(join(dir, f, '..'), { recursive: true });
-    hashes.set(f, randomFile(join(dir, f), f === 'empty.bin' ? 0 : 1000 + f.length * 12345));
+    hashes.set(f, await randomFile(join(dir, f), f === 'empty.bin' ? 0 : 1000 + f.length * 12345));
   }
   return hashes;
 }
@@ -41,7 +41,7 @@ for (const mode of ['passive', 'active'] as const) {
   const parallel = mode === 'passive' ? 3 : 1;
   test(`mirror -R (upload) then mirror (download), ${mode}, ${parallel} connection(s), SHA-256 of every file`, { skip }, async () => {
     const src = join(local.path, `${mode}-src`);
-    const hashes = makeTree(src);
+    const hashes = await makeTree(src);
     connections = 0;
     const up = await mirror({ connect: connect(mode), direction: 'upload', localDir: src, remoteDir: `${mode}/m`, parallel });
     assert.deepEqual(up.errors, []);
@@ -64,7 +64,7 @@ for (const mode of ['passive', 'active'] as const) {
 
 test('mirror: include/exclude globs, only-missing, delete extraneous', { skip }, async () => {
   const src = join(local.path, 'glob-src');
-  makeTree(src);
+  await makeTree(src);
   await mirror({ connect: connect('passive'), direction: 'upload', localDir: src, remoteDir: 'g', parallel: 2 });
   const dst = join(local.path, 'glob-dst');
   const r = await mirror({ connect: connect('passive'), direction: 'download', remoteDir: 'g', localDir: dst, include: ['*.bin'], exclude: ['other', 'sub/deeper/**'] });
@@ -94,7 +94,7 @@ test('mirror: include/exclude globs, only-missing, delete extraneous', { skip },
 test('mirror resumes an interrupted download from its .ftpgate-part file', { skip }, async () => {
   const remote = join(root.path, 'res');
   mkdirSync(remote, { recursive: true });
-  const hash = randomFile(join(remote, 'big.bin'), 2_000_001);
+  const hash = await randomFile(join(remote, 'big.bin'), 2_000_001);
   const dst = join(local.path, 'res-dst');
   mkdirSync(dst, { recursive: true });
   writeFileSync(join(dst, 'big.bin' + PART_SUFFIX), readFileSync(join(remote, 'big.bin')).subarray(0, 1_500_000));

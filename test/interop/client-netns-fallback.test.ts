@@ -8,7 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
 import { canUseNetns, createNsPair, dropInbound, type NsPair } from '../client/helpers/netns.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const skip = requirePeer(havePyftpdlib(), 'pyftpdlib') || requirePeer(canUseNetns(), 'network namespaces + nftables (needs root, iproute2, nftables)');
@@ -23,7 +23,7 @@ before(async () => {
   ns = createNsPair();
   const root = join(dir.path, 'root');
   mkdirSync(root);
-  hash = randomFile(join(root, 'f.bin'), 700_001);
+  hash = await randomFile(join(root, 'f.bin'), 700_001);
   peer = await startPyftpd({ root, host: ns.serverAddr, netns: ns.server, pasvRange: [53000, 53999] });
   tlsPeer = await startPyftpd({ root, host: ns.serverAddr, netns: ns.server, pasvRange: [53000, 53999], tls: 'explicit' });
 });

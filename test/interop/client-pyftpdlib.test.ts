@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Client, ModeMemory, type ClientOptions } from '../../src/client/index.js';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256, sha256File } from '../helpers/files.js';
 
 const skip = requirePeer(havePyftpdlib(), 'pyftpdlib (apt install python3-pyftpdlib python3-openssl)');
 const root = tempDir();
@@ -43,7 +43,7 @@ for (const variant of ['passive', 'active', 'tls-passive', 'tls-active'] as cons
       await c.mkdir(`${variant}/deep/er`, { recursive: true });
       for (const size of SIZES) {
         const src = join(local.path, `${variant}-${size}.bin`);
-        const hash = randomFile(src, size);
+        const hash = await randomFile(src, size);
         await c.putFile(src, `${variant}/deep/er/f${size}.bin`);
         assert.equal(c.lastData?.kind, mode);
         assert.equal(await sha256File(join(root.path, variant, 'deep/er', `f${size}.bin`)), hash, 'server copy');
@@ -78,7 +78,7 @@ test('pyftpdlib: streams, resume both ways, rename, lastMod, recursive remove', 
 
     // resumed download: local file has the first part
     const src = join(local.path, 'resume.bin');
-    const hash = randomFile(src, 500000);
+    const hash = await randomFile(src, 500000);
     writeFileSync(join(root.path, 'resume.bin'), readFileSync(src));
     const partial = join(local.path, 'resume.part');
     writeFileSync(partial, readFileSync(src).subarray(0, 123457));

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { startThirdPartyServer, thirdPartyAvailable, type ThirdPartyKind, type ThirdPartyServer } from '../helpers/third-party-servers.js';
 import { startCServer, cServerMissing } from '../client/helpers/c-servers.js';
 import { requirePeer } from '../client/helpers/pyftpd.js';
-import { tempDir, randomFile, sha256File } from '../client/helpers/files.js';
+import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const SIZES = [0, 1, 65537, 2 * 1024 * 1024 + 3];
@@ -62,7 +62,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd', 'pyftpdlib'] as ThirdParty
           await c.mkdir(`${sub}/in`, { recursive: true });
           for (const size of SIZES) {
             const src = join(local, `${sub}-${size}`);
-            const hash = randomFile(src, size);
+            const hash = await randomFile(src, size);
             await c.putFile(src, `${sub}/in/f${size}`);
             assert.deepEqual([c.lastData?.kind, c.lastData?.fellBackFrom], [mode, undefined]);
             assert.equal(await sha256File(join(srv.root, sub, 'in', `f${size}`)), hash, `server copy ${size}`);
@@ -87,7 +87,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd', 'pyftpdlib'] as ThirdParty
     const hashes = new Map<string, string>();
     for (const f of ['a.bin', 'b/c.bin', 'b/d/e.bin', 'f.txt', 'g/h.bin', 'g/i.bin']) {
       mkdirSync(join(src, f, '..'), { recursive: true });
-      hashes.set(f, randomFile(join(src, f), 10_000 + f.length * 54321));
+      hashes.set(f, await randomFile(join(src, f), 10_000 + f.length * 54321));
     }
     const connect = () => Client.connect(opts({ mode: 'auto', secure: 'explicit' }));
     const up = await mirror({ connect, direction: 'upload', localDir: src, remoteDir: 'm', parallel: 3 });
@@ -105,7 +105,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd', 'pyftpdlib'] as ThirdParty
   test(`${name} CLI: put, get and mirror both ways (3 connections) over FTPS, mode line, SHA-256`, { skip }, async () => {
     const caFile = srv.tls!.ca;
     const src = join(local, 'cli.bin');
-    const hash = randomFile(src, 1_500_000);
+    const hash = await randomFile(src, 1_500_000);
     const base = `ftp://${encodeURIComponent(srv.user)}:${encodeURIComponent(srv.password)}@${srv.host}:${srv.port}`;
     for (const mode of ['active', 'passive']) {
       const put = await cli(['put', '--tls', '--tls-ca', caFile, '--mode', mode, '--active-ports', '54000-54999', src, `${base}/cli-${mode}.bin`]);
@@ -126,7 +126,7 @@ for (const name of ['vsftpd', 'pure-ftpd', 'proftpd', 'pyftpdlib'] as ThirdParty
     const hashes = new Map<string, string>();
     for (const f of ['x.bin', 'y/z.bin', 'y/w/v.bin', 'u.bin']) {
       mkdirSync(join(tree, f, '..'), { recursive: true });
-      hashes.set(f, randomFile(join(tree, f), 20_000 + f.length * 4321));
+      hashes.set(f, await randomFile(join(tree, f), 20_000 + f.length * 4321));
     }
     const up = await cli(['mirror', '-R', '-P', '3', '--tls', '--tls-ca', caFile, '--mode', mode, '--active-ports', '54000-54999', tree, `${base}/cli-tree`]);
     assert.equal(up.code, 0, up.stderr);
@@ -185,7 +185,7 @@ test('vsftpd implicit FTPS (ftps://): library and CLI', { skip: vsImplicitSkip }
   mkdirSync(dir, { recursive: true });
   const srv = await startCServer('vsftpd', { dir, pasvRange: [53710, 53719], implicitTls: true });
   try {
-    const hash = randomFile(join(srv.root, 'imp.bin'), 777_777);
+    const hash = await randomFile(join(srv.root, 'imp.bin'), 777_777);
     const c = await Client.connect(`ftps://${srv.user}:${srv.password}@${srv.host}:${srv.port}/`, { tls: { ca: srv.ca }, modeMemory: new ModeMemory() });
     try {
       assert.equal(c.secure, true);
