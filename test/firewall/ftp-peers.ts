@@ -70,6 +70,39 @@ except OSError as e:
     print('ERROR', e)
 `;
 
+const INTRUDER_PY = `
+import ftplib, hashlib, socket, sys
+host, intruder_ip = sys.argv[1], sys.argv[2]
+ftp = ftplib.FTP(timeout=10)
+ftp.connect(host, 21)
+ftp.login('u', 'p')
+ftp.voidcmd('TYPE I')
+_, port = ftplib.parse227(ftp.sendcmd('PASV'))
+s = socket.socket(); s.bind((intruder_ip, 0)); s.settimeout(2)
+try:
+    s.connect((host, port)); seen = 'OPEN'
+except socket.timeout:
+    seen = 'TIMEOUT'
+except ConnectionRefusedError:
+    seen = 'REFUSED'
+s.close()
+try:
+    d = socket.create_connection((host, port), timeout=5)
+    ftp.sendcmd('RETR f.bin')
+    h = hashlib.sha256()
+    while True:
+        b = d.recv(65536)
+        if not b:
+            break
+        h.update(b)
+    d.close()
+    ftp.voidresp()
+    result = h.hexdigest()
+except Exception as e:
+    result = 'FAILED:' + str(e).replace(' ', '_')
+print(seen, result, flush=True)
+`;
+
 export interface FtpFixture {
   dir: string;
   root: string;
@@ -78,6 +111,7 @@ export interface FtpFixture {
   serverPy: string;
   decoyPy: string;
   probePy: string;
+  intruderPy: string;
   cleanup(): void;
 }
 
@@ -88,12 +122,13 @@ export function makeFixture(): FtpFixture {
   writeFileSync(join(dir, 'server.py'), SERVER_PY);
   writeFileSync(join(dir, 'decoy.py'), DECOY_PY);
   writeFileSync(join(dir, 'probe.py'), PROBE_PY);
+  writeFileSync(join(dir, 'intruder.py'), INTRUDER_PY);
   mkdirSync(root);
   writeFileSync(join(root, 'f.bin'), data);
   return {
     dir, root, file: 'f.bin',
     sha256: createHash('sha256').update(data).digest('hex'),
-    serverPy: join(dir, 'server.py'), decoyPy: join(dir, 'decoy.py'), probePy: join(dir, 'probe.py'),
+    serverPy: join(dir, 'server.py'), decoyPy: join(dir, 'decoy.py'), probePy: join(dir, 'probe.py'), intruderPy: join(dir, 'intruder.py'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -151,4 +186,15 @@ export function list(ns: string, host: string, active: string | undefined): stri
   args.push(`ftp://u:p@${host}/`);
   const r = inNs(ns, args, undefined, 20_000);
   return r.code === 0 ? r.stdout : undefined;
+}
+
+/**
+ * The client announces nothing itself: it sends PASV, then an intruder (another source address) tries the announced
+ * port before the client connects and RETRs. Returns what the intruder saw and whether the client's transfer completed
+ * (pyftpdlib rejects a foreign data connection with 425, which also ends the client's transfer: the intruder disrupts it).
+ */
+export function intruderRace(ns: string, fx: FtpFixture, host: string, intruderIp: string): { intruder: string; transferOk: boolean; raw: string } {
+  const r = inNs(ns, [PY, fx.intruderPy, host, intruderIp], undefined, 30_000);
+  const [intruder, result] = r.stdout.trim().split(/\s+/);
+  return { intruder: intruder ?? '', transferOk: r.code === 0 && result === fx.sha256, raw: r.stdout + r.stderr };
 }

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { generateRules, type RulesOptions } from '../../src/firewall/index.js';
 import { peer, pythonHas, requireCondition } from '../helpers/peers.js';
 import { canUseNetns, delNs, must, newNs, stopChild, veth } from './ns.js';
-import { fetch, makeFixture, probe, startDecoys, startFtpServer, type DataMode, type FtpFixture } from './ftp-peers.js';
+import { fetch, intruderRace, makeFixture, probe, startDecoys, startFtpServer, type DataMode, type FtpFixture } from './ftp-peers.js';
 
 const CLIENT = '10.99.0.2';
 const PUBLIC = '10.99.0.1'; // the router's outside address
@@ -27,6 +27,10 @@ interface Case {
   decoyInside: 'OPEN' | 'TIMEOUT';
   /** the client has no route to the private network (a real outside client; active modes are then not tried) */
   noPrivateRoute?: boolean;
+  /** no NAT: the client connects to the server's own address through the router */
+  direct?: boolean;
+  /** what an intruder (another address on the client's side) sees on a passive port announced to the client */
+  intruder?: 'TIMEOUT';
 }
 
 const router = (o: Partial<RulesOptions>): RulesOptions => ({
@@ -48,6 +52,11 @@ const CASES: Case[] = [
     name: 'nftables router, FTP helper with NAT: only port 21 forwarded, the kernel rewrites the private PASV address',
     format: 'nftables', options: router({ helper: true }),
     expect: { EPSV: true, PASV: true, EPRT: true, PORT: true }, decoyInside: 'TIMEOUT',
+  },
+  {
+    name: 'nftables router without NAT, only port 21 open plus the FTP helper (scenario 5)',
+    format: 'nftables', options: router({ nat: false, helper: true }), direct: true,
+    expect: { EPSV: true, PASV: true, EPRT: true, PORT: true }, decoyInside: 'TIMEOUT', intruder: 'TIMEOUT',
   },
   {
     name: 'iptables router, FTP helper with NAT, client without a route to the private network: the PASV address must be rewritten',
@@ -74,6 +83,7 @@ describe('generated router rules with real FTP traffic (client | router | server
         const srv = newNs('s');
         nss.push(cli, rtr, srv);
         veth(cli, 'cout', CLIENT, rtr, 'rout', PUBLIC);
+        must(['ip', '-n', cli, 'addr', 'add', '10.99.0.3/24', 'dev', 'cout']); // the intruder's address
         veth(rtr, 'rin', INSIDE_GW, srv, 'sin', SERVER);
         must(['ip', '-n', srv, 'route', 'add', 'default', 'via', INSIDE_GW]);
         // the server's active connections come from its private address (no SNAT): the client routes replies back
@@ -99,10 +109,10 @@ describe('generated router rules with real FTP traffic (client | router | server
         ready;
 
       for (const [mode, works] of Object.entries(c.expect) as [DataMode, boolean][]) {
-        it(`${mode} RETR via the public address ${works ? 'transfers the file (SHA-256 verified)' : 'fails'}`, (t) => {
+        it(`${mode} RETR via the ${c.direct ? 'router' : 'public address'} ${works ? 'transfers the file (SHA-256 verified)' : 'fails'}`, (t) => {
           if (!gate(t)) return;
           // curl ignores the PASV address by default (--ftp-skip-pasv-ip); trust it like classic clients do
-          const r = fetch(cli, fx!, PUBLIC, mode, CLIENT, works ? 12 : 6, ['--no-ftp-skip-pasv-ip']);
+          const r = fetch(cli, fx!, c.direct ? SERVER : PUBLIC, mode, CLIENT, works ? 12 : 6, ['--no-ftp-skip-pasv-ip']);
           const why = `curl exit ${r.curlExit} after ${r.ms} ms: ${r.stderr.trim()}\n--- router rules ---\n${text}`;
           if (works) assert.ok(r.ok, `expected ${mode} to work; ${why}`);
           else assert.equal(r.ok, false, `expected ${mode} to fail; ${why}`);
@@ -111,12 +121,21 @@ describe('generated router rules with real FTP traffic (client | router | server
 
       it('a decoy on the server outside the forwarded ports is unreachable from outside', (t) => {
         if (!gate(t)) return;
-        assert.equal(probe(cli, fx!, PUBLIC, 40000), 'TIMEOUT');
+        assert.equal(probe(cli, fx!, c.direct ? SERVER : PUBLIC, 40000), 'TIMEOUT');
       });
+
+      if (c.intruder) {
+        it('an intruder trying the passive port announced to the client is dropped, and the client\'s transfer still completes', (t) => {
+          if (!gate(t)) return;
+          const r = intruderRace(cli, fx!, c.direct ? SERVER : PUBLIC, '10.99.0.3');
+          assert.equal(r.intruder, c.intruder, r.raw);
+          assert.ok(r.transferOk, r.raw);
+        });
+      }
 
       it(`a listener on port 50100 of the server (inside the passive range, never announced) is ${c.decoyInside === 'OPEN' ? 'reachable (static DNAT of the range)' : 'unreachable (helper: only announced ports)'}`, (t) => {
         if (!gate(t)) return;
-        assert.equal(probe(cli, fx!, PUBLIC, 50100), c.decoyInside);
+        assert.equal(probe(cli, fx!, c.direct ? SERVER : PUBLIC, 50100), c.decoyInside);
       });
     });
   }

@@ -5,10 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import { generateRules, type RulesOptions } from '../../src/firewall/index.js';
 import { peer, pythonHas, requireCondition } from '../helpers/peers.js';
 import { canUseNetns, delNs, linkPair, must, newNs, stopChild } from './ns.js';
-import { fetch, list, makeFixture, probe, startDecoys, startFtpServer, type DataMode, type FtpFixture } from './ftp-peers.js';
+import { fetch, intruderRace, list, makeFixture, probe, startDecoys, startFtpServer, type DataMode, type FtpFixture } from './ftp-peers.js';
 
 const SERVER = '10.99.0.1';
 const CLIENT = '10.99.0.2';
+/** a second address on the client's side: the intruder of the issue's scenario 5 */
+const INTRUDER = '10.99.0.3';
 /** The range the rules open; the server uses all of it but the last port, where a decoy listens "inside the range". */
 const OPENED = { min: 50000, max: 50100 };
 const SERVER_PASV = { min: 50000, max: 50099 };
@@ -34,6 +36,8 @@ interface Case {
   mutate?: (text: string) => string;
   /** data modes to try (default all four) */
   tryModes?: DataMode[];
+  /** what an intruder (another address on the client's side) sees on a passive port announced to the client */
+  intruder?: 'OPEN' | 'TIMEOUT';
 }
 
 const NFT_BASE = `table inet filter {
@@ -56,9 +60,9 @@ const server = (o: Partial<RulesOptions>): RulesOptions => ({ role: 'server', pa
 
 const CASES: Case[] = [
   { name: 'no firewall (baseline: everything reachable, so the blocks below come from the rules)', port20: true, passive: true, active: true, decoyOutside: 'OPEN', decoyInside: 'OPEN' },
-  { name: 'nftables standalone, static passive range', format: 'nftables', options: server({ modes: ['passive'] }), port20: true, passive: true, active: false, decoyOutside: 'TIMEOUT', decoyInside: 'OPEN' },
+  { name: 'nftables standalone, static passive range', format: 'nftables', options: server({ modes: ['passive'] }), port20: true, passive: true, active: false, decoyOutside: 'TIMEOUT', decoyInside: 'OPEN', intruder: 'OPEN' },
   { name: 'nftables standalone, active from port 20', format: 'nftables', options: server({ modes: ['active'], activeSourcePort: 20 }), port20: true, passive: false, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT' },
-  { name: 'nftables standalone, FTP helper (both modes)', format: 'nftables', options: server({ helper: true, serverAddress: SERVER, ifaceIn: 'fgrs' }), port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT' },
+  { name: 'nftables standalone, FTP helper (both modes)', format: 'nftables', options: server({ helper: true, serverAddress: SERVER, ifaceIn: 'fgrs' }), port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT', intruder: 'TIMEOUT' },
   { name: 'nftables added to an existing drop-policy table, FTP helper', format: 'nftables', base: { format: 'nftables', text: NFT_BASE }, options: { role: 'server', helper: true, pasvPorts: OPENED }, port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT' },
   {
     name: 'negative control: nftables helper rules without the explicit "ct helper set" (automatic assignment is off: data hangs)',
@@ -66,7 +70,7 @@ const CASES: Case[] = [
     tryModes: ['EPSV', 'EPRT'], port20: true, passive: false, active: false, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT',
   },
   { name: 'iptables standalone, static passive range + active from 20', format: 'iptables', options: server({ clientNet: '10.99.0.0/24' }), port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'OPEN' },
-  { name: 'iptables standalone, FTP helper (both modes)', format: 'iptables', options: server({ helper: true }), port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT' },
+  { name: 'iptables standalone, FTP helper (both modes)', format: 'iptables', options: server({ helper: true }), port20: true, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'TIMEOUT', intruder: 'TIMEOUT' },
   { name: 'iptables-restore --noflush onto an existing DROP-policy firewall, static passive', format: 'iptables', base: { format: 'iptables', text: IPT_BASE }, options: { role: 'server', modes: ['passive'], pasvPorts: OPENED }, port20: false, passive: true, active: true, decoyOutside: 'TIMEOUT', decoyInside: 'OPEN' },
 ];
 
@@ -91,6 +95,7 @@ describe('generated rules with real FTP traffic (pyftpdlib server, curl client, 
         srvNs = newNs('s');
         cliNs = newNs('c');
         linkPair(srvNs, cliNs, SERVER, CLIENT);
+        must(['ip', '-n', cliNs, 'addr', 'add', `${INTRUDER}/24`, 'dev', 'fgrc']);
         if (c.base) load(srvNs, c.base.format, c.base.text, false);
         if (c.format && c.options) {
           rulesText = generateRules(c.options, c.format).text;
@@ -133,6 +138,19 @@ describe('generated rules with real FTP traffic (pyftpdlib server, curl client, 
         const l = list(cliNs, SERVER, c.passive ? undefined : CLIENT);
         assert.ok(l && l.includes('f.bin'), `listing: ${l}`);
       });
+
+      if (c.intruder) {
+        const open = c.intruder === 'OPEN';
+        it(open
+          ? 'an intruder trying the passive port announced to the client gets through the firewall (static range) and disrupts the transfer (server: 425 foreign address)'
+          : 'an intruder trying the passive port announced to the client is dropped, and the client\'s transfer still completes', (t) => {
+          if (!gate(t)) return;
+          const r = intruderRace(cliNs, fx!, SERVER, INTRUDER);
+          assert.equal(r.intruder, c.intruder, r.raw);
+          if (open) assert.match(r.raw, /FAILED:.*foreign/, `the server's own protection rejected the intruder: ${r.raw}`);
+          else assert.ok(r.transferOk, `client transfer after the intruder attempt: ${r.raw}`);
+        });
+      }
 
       it(`decoy on port ${DECOY_OUTSIDE} (outside the passive range) is ${c.decoyOutside === 'OPEN' ? 'reachable' : 'unreachable'}`, (t) => {
         if (!gate(t)) return;
