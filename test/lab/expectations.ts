@@ -90,3 +90,9 @@ export function checkNat(
   if (!serverLog.includes(`"line":"${expected}"`)) bad.push(`the server should have received "${expected}" (${check === 'port-rewritten' ? 'rewritten by nf_nat_ftp' : 'unchanged'})`);
   return bad;
 }
+
+/** For helper scenarios: the working data connection was let through by a `related` rule on fw, i.e. the helper expected it. */
+export function checkViaHelper(attempts: readonly Attempt[]): string[] {
+  const ok = dataAttempts(attempts).some((a) => a.outcome === 'accepted' && a.acceptedBy.some((x) => x.role === 'fw' && /related/i.test(x.rule)));
+  return ok ? [] : ['the data connection was not accepted as RELATED at fw: the FTP helper did not expect it (a static rule let it through?)'];
+}

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAttempts, type Attempt } from './connection-log.js';
-import { checkNat, checkTransfer, dataAttempts } from './expectations.js';
+import { checkNat, checkTransfer, checkViaHelper, dataAttempts } from './expectations.js';
 import { applyRuleset, type Ruleset } from './firewall.js';
 import { curlTransfer, pyTransfer, holdPassivePort, MODES, tcpProbe, type Mode, type Op, type ProbeResult, type TransferResult } from './ftp-client.js';
 import { startServer, chooseServerKind, type RunningServer, type ServerKind } from './ftp-server.js';
@@ -149,6 +149,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
   const failures: string[] = [];
   for (const c of cells) {
     c.failures = checkTransfer(c.transfer, c.attempts, c.expect, { fileName: FILE, sha256, timeoutS });
+    if (v.viaHelper && c.expect === 'works') c.failures.push(...checkViaHelper(c.attempts));
     if (v.natCheck) c.failures.push(...checkNat(c.transfer, v.natCheck, v.plan, serverKind === 'ftpgate' ? serverLog : undefined));
     failures.push(...c.failures.map((f) => `${v.id} ${c.mode} ${c.op}: ${f}`));
   }

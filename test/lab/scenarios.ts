@@ -72,6 +72,8 @@ export interface Variant {
    * port-private / port-rewritten — the client sends its private address in PORT/EPRT; the server sees it unchanged / as the
    * router's public address (checked in ftpgate's command log).
    */
+  /** the data connections that work must pass fw as RELATED, i.e. because the FTP helper expected them (not a static rule) */
+  viaHelper?: boolean;
   natCheck?: 'pasv-private' | 'pasv-rewritten' | 'port-private' | 'port-rewritten';
   /** why, in one or two sentences, with the seed's words */
   why: string;
@@ -284,6 +286,7 @@ export const SCENARIOS: Scenario[] = [
         id: '4',
         scenario: 4,
         title: 'client-side stateful firewall on the router with the FTP conntrack helper',
+        viaHelper: true,
         plan: pub,
         server: {},
         firewall: [{ role: 'fw', what: 'client-side stateful firewall + FTP helper', hand: clientSideStateful(true), generate: (p) => ({ activeSourcePort: 'ephemeral', role: 'router', modes: ['active', 'passive'], helper: true, clientNet: p.clientNet, ifaceIn: CSIDE, ifaceOut: SSIDE }) }],
@@ -310,6 +313,7 @@ export const SCENARIOS: Scenario[] = [
         id: '5-helper',
         scenario: 5,
         title: 'server-side stateful firewall, only 21 open, with the FTP helper',
+        viaHelper: true,
         plan: pub,
         server: {},
         firewall: [{ role: 'fw', what: 'server-side stateful firewall (21 only) + FTP helper', hand: serverSideOnly21(true), generate: (p) => ({ activeSourcePort: 'ephemeral', role: 'router', modes: ['active', 'passive'], helper: true, serverAddress: p.server, ifaceIn: SSIDE, ifaceOut: CSIDE }) }],
@@ -351,6 +355,7 @@ export const SCENARIOS: Scenario[] = [
         scenario: 6,
         title: 'FTP NAT helper on the router; only 21 forwarded; server announces its private address',
         natCheck: 'pasv-rewritten',
+        viaHelper: true,
         plan: PLANS['server-behind-nat'],
         server: {},
         usePasvAddress: true,
@@ -380,6 +385,7 @@ export const SCENARIOS: Scenario[] = [
         scenario: 7,
         title: 'masquerade with the FTP NAT helper',
         natCheck: 'port-rewritten',
+        viaHelper: true,
         plan: PLANS['client-behind-nat'],
         server: {},
         firewall: [{ role: 'fw', what: 'masquerading router + FTP NAT helper', hand: clientBehindNat(true), generate: (p) => ({ activeSourcePort: 'ephemeral', role: 'router', modes: ['active', 'passive'], nat: true, helper: true, clientNet: p.clientNet, ifaceIn: CSIDE, ifaceOut: SSIDE }) }],
