@@ -1,4 +1,4 @@
-// The FTP client: login, FEAT, listings, streamed transfers with resume, directory operations; one task at a time.
+// The FTP client: login, FEAT, listings, streamed transfers with resume, directory operations, mode fallback; one task at a time.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { Readable, Writable, Transform, type Duplex } from 'node:stream';
@@ -11,11 +11,13 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ParsedReply } from '../protocol/reply.js';
 import { connectTcp, startTls, type ClientTlsOptions, type PortRange } from '../net/client-sockets.js';
 import { ControlConnection, type Logger } from './control-connection.js';
-import { DataConnectError, openData, type DataChannel, type DataCommand, type DataNotes } from './data-channel.js';
+import { DataConnectError, type DataCommand, type DataNotes } from './data-channel.js';
 import { defaultModeMemory, type DataKind, type ModeMemory } from './mode-memory.js';
 import { parseListListing, parseMlsdListing } from './list-parse.js';
 import type { FileInfo } from './file-info.js';
 import { parseFtpUrl } from './url.js';
+import { replyError, runTransfer, type DataUse } from './transfer.js';
+export type { DataUse } from './transfer.js';
 import { isSafeEntryName } from './safe-name.js';
 
 export type DataMode = 'auto' | 'passive' | 'active';
@@ -58,12 +60,6 @@ export interface TransferOptions {
   onProgress?: (bytes: number) => void;
 }
 
-export interface DataUse { kind: DataKind; command: DataCommand; fellBackFrom?: { kind: DataKind; error: string } }
-
-function replyError(r: ParsedReply, what: string): FtpgateError {
-  const code = r.code === 530 ? ErrorCodes.CLIENT_LOGIN : ErrorCodes.CLIENT_REPLY;
-  return new FtpgateError(code, `${what}: ${r.code} ${r.message}`, { reply: r.code });
-}
 
 export class Client {
   readonly options: Required<Pick<ClientOptions, 'host' | 'port' | 'mode' | 'timeoutMs' | 'dataTimeoutMs'>> & ClientOptions;
@@ -537,101 +533,19 @@ export class Client {
   }
 
   private async transferOnce(kind: DataKind, command: string, onData: (data: Duplex) => Promise<void>, preCommand: string | undefined, used: (u: DataUse) => void): Promise<ParsedReply> {
-    const c = this.control;
-    const chan: DataChannel = await openData(kind, this.dataContext(), this.options.dataCommand);
-    let raw: Socket | null = chan.kind === 'passive' ? chan.socket : null;
-    let stream: Duplex | null = null;
-    let replyTimer: NodeJS.Timeout | null = null;
-    let written = false;
-    let replied = false;
-    let finalReply: Promise<ParsedReply> = Promise.reject(new Error('not sent'));
-    finalReply.catch(() => {});
-    const armReplyTimer = (why: string) => {
-      if (replyTimer) return;
-      replyTimer = setTimeout(() => c.fail(new FtpgateError(ErrorCodes.CLIENT_TIMEOUT, `${why}, but no reply to ${command.split(' ')[0]} within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    };
-    try {
-      if (preCommand) {
-        const r = await this.command(preCommand);
-        if (r.code !== 350) throw replyError(r, preCommand);
-      }
-      for (const stray of c.drainStray()) this.options.log?.(`(ignored late reply ${stray.code} ${stray.message})`);
-      c.write(command);
-      written = true;
-      // The final reply: read without a timeout while data flows (a big file takes long), with one once data ended.
-      let markPreliminary: () => void = () => {};
-      const preliminary = new Promise<void>((r) => { markPreliminary = r; });
-      finalReply = (async () => {
-        try {
-          for (;;) {
-            const r = await c.next(0);
-            if (r.code >= 200) return r;
-            markPreliminary();
-          }
-        } finally {
-          replied = true;
-        }
-      })();
-      finalReply.catch(() => {});
-      const checked = finalReply.then((r) => {
-        if (r.code === 425 || (kind === 'active' && r.code >= 400 && r.code < 500 && raw === null)) {
-          throw new DataConnectError(`the server could not open the data connection (${chan.command}): ${r.code} ${r.message}`, kind, chan.command, kind === 'active' ? 'no-connection' : 'rejected', r);
-        }
-        if (r.code >= 300) throw replyError(r, command);
-        return r;
-      });
-      checked.catch(() => {});
-      if (chan.kind === 'active') {
-        let t: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          t = setTimeout(() => reject(new DataConnectError(`the server did not connect to our active-mode port within ${this.options.dataTimeoutMs} ms (${chan.command}); a firewall or NAT in front of this client blocks inbound connections`, 'active', chan.command, 'no-connection')), this.options.dataTimeoutMs);
-        });
-        try {
-          let got = await Promise.race([chan.connection, checked.then(() => null), timeout]);
-          if (got === null) {
-            // The final reply can overtake the accept of a connection the server made and already finished
-            // (a fast server sends 150, the data and 226 at once): give the accept a moment before concluding.
-            got = await Promise.race([chan.connection, new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
-          }
-          if (got === null) {
-            // A 2xx before any data connection: nothing to transfer (some servers do this for empty listings).
-            used({ kind, command: chan.command });
-            return await checked;
-          }
-          raw = got;
-        } finally {
-          clearTimeout(t);
-          chan.server.close();
-        }
-      }
-      used({ kind, command: chan.command });
-      if (this.protP) {
-        stream = await Promise.race([
-          startTls(this.options.host, this.options.tls ?? {}, { socket: raw! }, this.tlsSession, this.options.timeoutMs),
-          checked.then((r): never => { throw new FtpgateError(ErrorCodes.CLIENT_TLS, `server replied ${r.code} before TLS on the data connection was up`); }),
-        ]);
-      } else stream = raw!;
-      // Data is handled once the server said 125/150 (or its final reply): uploads sent earlier get lost by some
-      // servers (pyftpdlib in active mode), and a download must not create a local file when the reply is 550.
-      await Promise.race([preliminary, checked]);
-      const dataP = onData(stream).then(() => armReplyTimer('data connection finished'));
-      const [r] = await Promise.all([checked, dataP]);
-      return r;
-    } catch (err) {
-      // Keep the control connection in step: when the command went out, the server still owes a final reply.
-      stream?.destroy();
-      raw?.destroy();
-      if (written && !replied) {
-        armReplyTimer('transfer aborted');
-        await finalReply.catch(() => {});
-      }
-      throw err;
-    } finally {
-      if (replyTimer) clearTimeout(replyTimer);
-      if (chan.kind === 'active') chan.server.close();
-      raw?.destroy();
-      stream?.destroy();
-    }
+    return runTransfer({
+      control: this.control,
+      data: this.dataContext(),
+      only: this.options.dataCommand,
+      command: (line) => this.command(line),
+      host: this.options.host,
+      tls: this.options.tls ?? {},
+      protP: this.protP,
+      tlsSession: this.tlsSession,
+      dataTimeoutMs: this.options.dataTimeoutMs,
+      timeoutMs: this.options.timeoutMs,
+      log: this.options.log,
+    }, kind, command, onData, preCommand, used);
   }
 }
 
