@@ -106,7 +106,8 @@ function chownTree(path: string, uid: number, gid: number): void {
   if (st.isDirectory()) for (const n of readdirSync(path)) chownTree(join(path, n), uid, gid);
 }
 
-function makeCert(dir: string): { cert: string; key: string } {
+/** A self-signed certificate (CN=localhost, SAN 127.0.0.1, ::1, localhost) written as cert.pem/key.pem into dir. */
+export function makeCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const r = spawnSync(peer('openssl') ?? 'openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { FtpServer } from '../../src/server/index.js';
 import { peer, requirePeer, run, describeRun } from '../helpers/peers.js';
 import { tempDir, randomFile, sha256File, ODD_SIZES, MiB, type TempDir } from '../helpers/files.js';
+import { makeCert } from '../helpers/third-party-servers.js';
 
 const PASV = { min: 52000, max: 52099 };
 const USER = 'u';
@@ -158,5 +159,44 @@ test('curl -l lists names only (NLST), LIST shows sizes, in passive and active m
     const ls = await curl([...opts, url4('listing/')]);
     assert.match(ls.stdout, /^-.* 65537 .*two words\.bin\r?$/m);
     assert.match(ls.stdout, /^d.* sub\r?$/m);
+  }
+});
+
+test('explicit FTPS (AUTH TLS): curl passive and lftp active/passive with a self-signed cert, SHA-256 equal', async (t) => {
+  if (!requirePeer(t, 'curl') || !requirePeer(t, 'lftp') || !requirePeer(t, 'openssl')) return;
+  const certDir = tempDir('fg-srv-curl-tls-');
+  const { cert, key } = makeCert(certDir.path);
+  const tlsServer = new FtpServer({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    root: root.path,
+    users: [{ name: USER, password: PASS, write: true }],
+    pasvPorts: { min: 52050, max: 52099 },
+    tlsCert: cert,
+    tlsKey: key,
+  });
+  await tlsServer.listen();
+  const tport = tlsServer.addresses()[0].port;
+  try {
+    const src = join(local.path, 'tls.bin');
+    const sha = await randomFile(src, 1000003);
+    const url = `ftp://${USER}:${PASS}@127.0.0.1:${tport}/`;
+    const up = await curl(['--ssl-reqd', '--cacert', cert, '-T', src, url + 'tls-curl.bin']);
+    assert.match(up.stderr, /> AUTH (TLS|SSL)\r?\n< 234/);
+    assert.match(up.stderr, /> PROT P/);
+    assert.equal(await sha256File(join(root.path, 'tls-curl.bin')), sha);
+    await curl(['--ssl-reqd', '--cacert', cert, '-o', join(local.path, 'tls-curl.back'), url + 'tls-curl.bin']);
+    assert.equal(await sha256File(join(local.path, 'tls-curl.back')), sha);
+    for (const passive of ['on', 'off']) {
+      const script = [`set ssl:ca-file ${cert}`, 'set ftp:ssl-force yes', 'set ftp:ssl-protect-data yes', `set ftp:passive-mode ${passive}`,
+        'set net:max-retries 1', 'set net:timeout 20', 'set cmd:fail-exit yes', 'set xfer:clobber on',
+        `open -u ${USER},${PASS} -p ${tport} 127.0.0.1`, `put ${src} -o tls-lftp-${passive}.bin`, `get tls-lftp-${passive}.bin -o ${join(local.path, `tls-lftp-${passive}.back`)}`].join('; ');
+      const r = await run(peer('lftp')!, ['-c', script], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, describeRun('lftp', ['-c', script], r));
+      assert.equal(await sha256File(join(root.path, `tls-lftp-${passive}.bin`)), sha);
+      assert.equal(await sha256File(join(local.path, `tls-lftp-${passive}.back`)), sha);
+    }
+  } finally {
+    await tlsServer.close();
+    certDir.cleanup();
   }
 });

@@ -122,3 +122,36 @@ test(`SIGKILL during ${FILES} concurrent overwriting uploads, ${ROUNDS} rounds: 
     local.cleanup();
   }
 });
+
+test('a client that dies mid-upload never replaces an existing file; a dropped new file can be resumed with -C -', async (t) => {
+  if (!requirePeer(t, 'curl')) return;
+  const curl = peer('curl')!;
+  const root = tempDir('fg-safety-abort-root-');
+  const local = tempDir('fg-safety-abort-local-');
+  const srv = await startCli(root.path);
+  try {
+    const oldSha = await randomFile(join(root.path, 'existing.bin'), 1_000_003);
+    const newPath = join(local.path, 'new.bin');
+    const newSha = await randomFile(newPath, 3 * MiB + 17);
+    const base = `ftp://${USER}:${PASS}@127.0.0.1:${srv.port}/`;
+    for (const mode of [[], ['-P', '127.0.0.1']]) {
+      // Overwrite attempt killed after ~0.7 s at 1 MiB/s: the old file must stay.
+      const r = await run(curl, ['-sS', '--limit-rate', '1M', ...mode, '-T', newPath, base + 'existing.bin'], { timeoutMs: 700 });
+      assert.ok(r.timedOut, 'curl finished before it could be killed');
+      await new Promise((res) => setTimeout(res, 500));
+      assert.equal(await sha256File(join(root.path, 'existing.bin')), oldSha, `dropped overwrite (${mode.join(' ') || 'EPSV'}) changed the existing file`);
+    }
+    // A new file dropped mid-way: whatever is kept must be a prefix, and -C - must complete it.
+    const r = await run(curl, ['-sS', '--limit-rate', '1M', '-T', newPath, base + 'fresh.bin'], { timeoutMs: 900 });
+    assert.ok(r.timedOut);
+    await new Promise((res) => setTimeout(res, 500));
+    const resumed = await run(curl, ['-sS', '-v', '-C', '-', '-T', newPath, base + 'fresh.bin'], { timeoutMs: 30_000 });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(await sha256File(join(root.path, 'fresh.bin')), newSha, 'resumed upload of a dropped new file differs');
+    assert.equal(srv.child.exitCode, null, 'server died');
+  } finally {
+    await kill9(srv);
+    root.cleanup();
+    local.cleanup();
+  }
+});
