@@ -6,6 +6,10 @@ import { parseReplies, type ParsedReply } from '../protocol/reply.js';
 import { assertSafeCommand, maskCommand } from '../protocol/command.js';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 import { LIMITS } from '../protocol/limits.js';
+import { debuglog } from 'node:util';
+
+/** NODE_DEBUG=ftpgate-client prints the protocol conversation (password masked) when no logger is given. */
+const debug = debuglog('ftpgate-client');
 
 export type Logger = (line: string) => void;
 
@@ -21,8 +25,11 @@ export class ControlConnection {
   private ending: Error | null = null;
   private owed = 0;
 
-  constructor(socket: Socket | TLSSocket, private readonly timeoutMs: number, private readonly log?: Logger) {
+  private readonly log?: Logger;
+
+  constructor(socket: Socket | TLSSocket, private readonly timeoutMs: number, log?: Logger) {
     this.socket = socket;
+    this.log = log ?? (debug.enabled ? (line: string) => debug('%s', line) : undefined);
     this.attach();
   }
 

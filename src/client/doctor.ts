@@ -108,6 +108,14 @@ function activeFinding(cmd: DataCommand, err: DataConnectError, host: string): F
   };
 }
 
+/** Add a finding; one with the same cause and fix as an earlier one is merged into it ("PORT, EPRT: …"). */
+function addFinding(list: Finding[], f: Finding): void {
+  const same = list.find((x) => x.cause === f.cause && x.fix === f.fix);
+  if (!same) { list.push(f); return; }
+  const cmd = /^([A-Z]{4})\b/.exec(f.title)?.[1];
+  if (cmd && /^[A-Z]{4}(, [A-Z]{4})*\b/.test(same.title) && !same.title.startsWith(cmd)) same.title = same.title.replace(/^([A-Z]{4}(?:, [A-Z]{4})*)/, `$1, ${cmd}`);
+}
+
 export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const path = opts.path ?? '';
   const report: DoctorReport = { target: `${base.host}:${base.port ?? 21}`, control: { ok: false, detail: '' }, tls: base.secure === 'implicit' ? 'implicit' : 'not offered', probes: [], findings: [] };
@@ -161,8 +169,8 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
         });
       }
       if (!result.ok) {
-        if (err instanceof DataConnectError) report.findings.push(kindOf(cmd) === 'passive' ? passiveFinding(cmd, err, base.host) : activeFinding(cmd, err, base.host));
-        else report.findings.push({ title: `${cmd}${tls ? ' with TLS' : ''}: ${(err as Error).message}`, cause: tls ? 'the TLS data connection failed (certificate, or the server requires TLS session reuse)' : 'see the message', fix: tls ? 'pass --tls-ca for a private CA; this client reuses the TLS session on data connections' : 'run with -v to see the FTP conversation' });
+        if (err instanceof DataConnectError) addFinding(report.findings, kindOf(cmd) === 'passive' ? passiveFinding(cmd, err, base.host) : activeFinding(cmd, err, base.host));
+        else addFinding(report.findings, { title: `${cmd}${tls ? ' with TLS' : ''}: ${(err as Error).message}`, cause: tls ? 'the TLS data connection failed (certificate, or the server requires TLS session reuse)' : 'see the message', fix: tls ? 'pass --tls-ca for a private CA; this client reuses the TLS session on data connections' : 'run with -v to see the FTP conversation' });
       }
     }
   }
@@ -171,7 +179,7 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
     const clear = report.probes.find((p) => !p.tls && p.command === cmd);
     const enc = report.probes.find((p) => p.tls && p.command === cmd);
     if (clear?.ok && enc && !enc.ok) {
-      report.findings.push({
+      addFinding(report.findings, {
         title: `${cmd} works in clear but not with TLS`,
         cause: 'a firewall FTP helper (Linux conntrack nf_conntrack_ftp, or a router\'s FTP ALG) opens data ports by reading PORT/PASV replies on the control connection; with TLS the control connection is encrypted, the helper cannot read it, and the data connection is blocked',
         fix: kindOf(cmd) === 'passive'

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FtpServer } from '../../src/server/index.js';
-import { Client, ModeMemory, mirror } from '../../src/client/index.js';
+import { Client, ModeMemory, mirror, runDoctor, formatDoctorReport } from '../../src/client/index.js';
 import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const root = tempDir();
@@ -70,4 +70,17 @@ test('ftpgate server: mirror -R and back over 3 connections', async () => {
   const down = await mirror({ connect, direction: 'download', remoteDir: 'm', localDir: dst, parallel: 3 });
   assert.deepEqual(down.errors, []);
   for (const [f, h] of hashes) assert.equal(await sha256File(join(dst, f)), h, f);
+});
+
+test('doctor: announcing a foreign active address is refused by the server (bounce protection) and explained', async () => {
+  const report = await runDoctor({ host: '127.0.0.1', port, user: 'u', password: 'p', activeAddress: '127.0.0.2', dataTimeoutMs: 3000 });
+  const text = formatDoctorReport(report);
+  const row = (cmd: string) => report.probes.find((p) => p.command === cmd && !p.tls)!;
+  assert.equal(row('EPSV').ok, true, text);
+  assert.equal(row('PASV').ok, true, text);
+  assert.equal(row('PORT').ok, false, text);
+  assert.equal(row('EPRT').ok, false, text);
+  assert.match(text, /EPRT: the server refused the address we announced \(5\d\d/);
+  assert.match(text, /protection against FTP bounce/);
+  assert.match(text, /--active-address PUBLIC_IP/);
 });

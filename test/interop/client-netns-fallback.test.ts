@@ -123,7 +123,7 @@ test('server firewall opens passive ports only through the conntrack FTP helper:
     assert.match(doc.stdout, /^yes\s+passive\s+PASV\s+FAIL/m);
     assert.match(doc.stdout, /^yes\s+passive\s+EPSV\s+FAIL/m);
     assert.match(doc.stdout, /^yes\s+active\s+EPRT\s+ok/m);
-    assert.match(doc.stdout, /PASV works in clear but not with TLS/);
+    assert.match(doc.stdout, /PASV, EPSV works in clear but not with TLS/);
     assert.match(doc.stdout, /firewall FTP helper \(Linux conntrack nf_conntrack_ftp/);
   } finally {
     ns.nft('server', 'delete table inet fgc_block\n');
