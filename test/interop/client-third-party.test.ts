@@ -198,6 +198,11 @@ test('vsftpd implicit FTPS (ftps://): library and CLI', { skip: vsImplicitSkip }
     const r = await cli(['get', '--tls-ca', join(dir, 'ca.pem'), '--mode', 'active', '--active-ports', '54000-54999', `ftps://${srv.user}:${srv.password}@${srv.host}:${srv.port}/imp.bin`, join(dir, 'imp2.back')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await sha256File(join(dir, 'imp2.back')), hash);
+    const doc = await cli(['doctor', '--tls-ca', join(dir, 'ca.pem'), '--active-ports', '54000-54999', `ftps://${srv.user}:${srv.password}@${srv.host}:${srv.port}/`]);
+    assert.equal(doc.code, 0, doc.stdout + doc.stderr);
+    assert.match(doc.stdout, /^TLS:\s+implicit/m);
+    for (const cmd of ['PASV', 'EPSV', 'PORT', 'EPRT']) assert.match(doc.stdout, new RegExp(`^yes\\s+\\w+\\s+${cmd}\\s+ok`, 'm'));
+    assert.doesNotMatch(doc.stdout, /^no\s/m, 'no clear-text rows on an implicit-TLS port');
   } finally {
     await srv.stop();
   }
