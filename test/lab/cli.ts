@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderSvg, renderText } from './ladder.js';
 import { labUnavailableReason } from './netns.js';
-import { runVariant, type RulesSource } from './run-scenario.js';
+import { runVariant, type RulesSource, type VariantRun } from './run-scenario.js';
+import { pool } from './lab-runner.js';
 import { rulesProvider } from './generated-rules.js';
 import { SCENARIOS, selectVariants } from './scenarios.js';
 import type { ServerKind } from './ftp-server.js';
@@ -16,6 +17,7 @@ const USAGE = `usage: npm run lab -- <scenario|all|list> [options]
   --server S    ftpgate (default when built) or pyftpdlib
   --timeout S   seconds a hung transfer waits before the client gives up (default 4)
   --out DIR     where the .txt and .svg ladders go (default dist/lab-out)
+  --jobs N      labs run side by side (default 3; each lab has its own namespaces)
   --no-color    plain text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const rules = (value('--rules') ?? 'hand') as RulesSource;
   const server = value('--server') as ServerKind | undefined;
   const timeout = value('--timeout');
+  const jobs = Math.max(1, Number(value('--jobs') ?? 3));
   const outDir = resolve(value('--out') ?? fileURLToPath(new URL('../../lab-out/', import.meta.url)));
   const sel = args[0] ?? 'list';
   if (!['hand', 'nftables', 'iptables'].includes(rules)) {
@@ -67,8 +70,23 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(outDir, { recursive: true });
   const color = !noColor && process.stdout.isTTY === true;
   let failed = 0;
-  for (const v of variants) {
-    const run = await runVariant(v, {
+  // run side by side, print in order as soon as each run and all runs before it are done
+  const done: (VariantRun | undefined)[] = variants.map(() => undefined);
+  let printed = 0;
+  const flush = async () => {
+    while (printed < variants.length && done[printed]) {
+      const run = done[printed]!;
+      console.log(renderText(run, { color, verbose }));
+      const base = join(outDir, `scenario-${run.variant.id}${rules === 'hand' ? '' : `-${rules}`}`);
+      await writeFile(`${base}.txt`, renderText(run, { color: false, verbose }) + '\n');
+      await writeFile(`${base}.svg`, renderSvg(run, { verbose }));
+      console.log(`\nladder written to ${base}.txt and ${base}.svg (${(run.ms / 1000).toFixed(1)} s)\n`);
+      if (run.failures.length) failed++;
+      printed++;
+    }
+  };
+  await pool(variants.map((v, i) => [v, i] as const), jobs, async ([v, i]) => {
+    done[i] = await runVariant(v, {
       rules: rulesProvider(rules),
       generated: rules !== 'hand',
       rulesLabel: rules === 'hand' ? 'hand-written nftables' : `ftpgate rules --format ${rules}`,
@@ -76,14 +94,8 @@ async function main(argv: string[]): Promise<number> {
       timeoutS: timeout ? Number(timeout) : undefined,
       log: (l) => process.stderr.write(`${l}\n`),
     });
-    const text = renderText(run, { color, verbose });
-    console.log(text);
-    const base = join(outDir, `scenario-${v.id}${rules === 'hand' ? '' : `-${rules}`}`);
-    await writeFile(`${base}.txt`, renderText(run, { color: false, verbose }) + '\n');
-    await writeFile(`${base}.svg`, renderSvg(run, { verbose }));
-    console.log(`\nladder written to ${base}.txt and ${base}.svg (${(run.ms / 1000).toFixed(1)} s)\n`);
-    if (run.failures.length) failed++;
-  }
+    await flush();
+  });
   if (variants.length > 1) console.log(failed ? `✗ ${failed} of ${variants.length} scenario runs had failures` : `✓ all ${variants.length} scenario runs behaved as expected`);
   return failed ? 1 : 0;
 }

@@ -120,3 +120,28 @@ test('renderText and renderSvg draw the drop at the fw lane and the verdict', ()
   assert.ok(svg.trimEnd().endsWith('</svg>'));
   assert.equal((svg.match(/<svg/g) ?? []).length, 1);
 });
+
+test('buildAttempts: refused (RST), no answer, and DNAT seen as the translated destination', () => {
+  const plan = PLANS['server-behind-nat'];
+  const roles = { roleOf: (a: string) => (a === plan.client ? 'client' : a === plan.server ? 'server' : a === plan.fwPublic ? 'fw' : undefined) as Role | undefined };
+  const b = new PassBuilder();
+  const add = (role: Role, t: number, line: string) => b.add(role, t, parseTraceLine(line)!);
+  const C = plan.client;
+  // 1: to the public address, DNATed to the server, which answers RST (nothing listens)
+  add('client', 1, `trace id e1 inet ${TRACE_TABLE} out packet: ${pkt('oif "eth0"', C, 41000, plan.fwPublic!, 50001, 'syn')}`);
+  add('fw', 2, `trace id e2 inet ${TRACE_TABLE} pre packet: ${pkt('iif "cnet"', C, 41000, plan.fwPublic!, 50001, 'syn')}`);
+  add('fw', 2, `trace id e3 inet fw forward packet: ${pkt('iif "cnet" oif "snet"', C, 41000, plan.server, 50001, 'syn')}`);
+  add('fw', 2, 'trace id e3 inet fw forward rule ct status dnat accept (verdict accept)');
+  add('server', 3, `trace id e4 inet ${TRACE_TABLE} pre packet: ${pkt('iif "eth0"', C, 41000, plan.server, 50001, 'syn')}`);
+  add('server', 4, `trace id e5 inet ${TRACE_TABLE} out packet: ${pkt('oif "eth0"', plan.server, 50001, C, 41000, 'rst | ack')}`);
+  // 2: accepted everywhere, never answered
+  add('client', 10, `trace id f1 inet ${TRACE_TABLE} out packet: ${pkt('oif "eth0"', C, 42000, plan.fwPublic!, 21, 'syn')}`);
+  add('client', 1010, `trace id f2 inet ${TRACE_TABLE} out packet: ${pkt('oif "eth0"', C, 42000, plan.fwPublic!, 21, 'syn')}`);
+  const [refused, silent] = buildAttempts(b.passes, roles);
+  assert.equal(refused.outcome, 'refused');
+  assert.equal(refused.to, 'server');
+  assert.deepEqual(refused.translatedDst, { addr: plan.server, port: 50001 });
+  assert.deepEqual(refused.acceptedBy, [{ role: 'fw', chain: 'fw forward', rule: 'ct status dnat accept' }]);
+  assert.match(describeAttempt(refused), /\(DNAT → 10\.0\.2\.10:50001\) \[server\]: refused/);
+  assert.deepEqual([silent.outcome, silent.syns, silent.synTimes], ['no-answer', 2, [10, 1010]]);
+});
