@@ -216,7 +216,7 @@ export function renderSvg(run: VariantRun, opts: { verbose?: boolean } = {}): st
   const GAP = 230;
   const sx = (r: Role) => X0 + LANES.indexOf(r) * GAP;
   const noteX = sx('server') + 24;
-  const width = noteX + 640;
+  const width = noteX + 780;
   const ROW = 34;
   const events = ladderEvents(run, opts);
   const top = 150;
