@@ -126,3 +126,33 @@ test('a keepalive NOOP in flight never makes a caller fail with BUSY', async () 
     await srv.close();
   }
 });
+
+test('active RETR, pure-ftpd style (connect after RETR, then 150 + data + 226 at once): no byte lost', async () => {
+  const body = Buffer.alloc(300_000, 9);
+  let target: [string, number] = ['', 0];
+  const srv = await startFakeServer({
+    EPRT: (a, s) => {
+      const [, , host, port] = a.split('|');
+      target = [host, Number(port)];
+      s.reply('200 EPRT ok\r\n');
+    },
+    // Like pure-ftpd: connect only after RETR, then send everything without waiting.
+    RETR: async (_a, s) => {
+      await s.connectActive(target[0], target[1]);
+      const d = await s.takeData();
+      d.end(body);
+      s.reply('150 Here\r\n226 Done\r\n');
+    },
+  });
+  const c = await Client.connect({ host: '127.0.0.1', port: srv.port, mode: 'active', modeMemory: new ModeMemory() });
+  try {
+    for (let i = 0; i < 10; i++) {
+      const { sink, bytes } = collect();
+      await c.get('f', sink);
+      assert.equal(bytes(), body.length, `round ${i}`);
+    }
+  } finally {
+    await c.close();
+    await srv.close();
+  }
+});

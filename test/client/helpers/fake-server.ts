@@ -1,5 +1,5 @@
-// A scripted FTP server on real loopback sockets: a handler per command, a log of what it received, passive data only.
-import { createServer, type Server, type Socket } from 'node:net';
+// A scripted FTP server on real loopback sockets: a handler per command, a log of what it received, passive or active data.
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface FakeSession {
   /** Write raw text on the control connection. */
@@ -7,6 +7,8 @@ export interface FakeSession {
   /** Open passive listener; returns the port; `takeData()` resolves with the client's data connection. */
   openPassive(): Promise<number>;
   takeData(): Promise<Socket>;
+  /** Active mode: connect to the client's EPRT/PORT address; `takeData()` then resolves with that connection. */
+  connectActive(host: string, port: number): Promise<void>;
   socket: Socket;
 }
 
@@ -49,6 +51,10 @@ export async function startFakeServer(handlers: Record<string, Handler>, greetin
         l.listen(0, '127.0.0.1', () => resolve((l.address() as { port: number }).port));
       }),
       takeData: () => dataWaiter ?? Promise.reject(new Error('no passive listener')),
+      connectActive: (host, port) => new Promise((resolve, reject) => {
+        const d = connect({ host, port }, () => { sockets.add(d); dataWaiter = Promise.resolve(d); resolve(); });
+        d.on('error', reject);
+      }),
     };
     let buf = '';
     let chain = Promise.resolve();
