@@ -139,7 +139,8 @@ test('a client that dies mid-upload never replaces an existing file; a dropped n
       const r = await run(curl, ['-sS', '--limit-rate', '1M', ...mode, '-T', newPath, base + 'existing.bin'], { timeoutMs: 700 });
       assert.ok(r.timedOut, 'curl finished before it could be killed');
       await new Promise((res) => setTimeout(res, 500));
-      assert.equal(await sha256File(join(root.path, 'existing.bin')), oldSha, `dropped overwrite (${mode.join(' ') || 'EPSV'}) changed the existing file`);
+      assert.equal(await sha256File(join(root.path, 'existing.bin')), oldSha, `dropped overwrite (${mode.join(' ') || 'EPSV'}) changed the existing file; ` +
+        `server log:\n${srv.out().split('\n').filter((l) => /"event":"(upload|transfer|disconnect)"/.test(l)).join('\n')}`);
     }
     // A new file dropped mid-way: whatever is kept must be a prefix, and -C - must complete it.
     const r = await run(curl, ['-sS', '--limit-rate', '1M', '-T', newPath, base + 'fresh.bin'], { timeoutMs: 900 });
