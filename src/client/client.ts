@@ -436,8 +436,9 @@ export class Client {
         const st = await stat(local).catch(() => null);
         if (st && st.size > 0) {
           const remoteSize = await this.sizeRaw(remote).catch(() => -1);
-          if (remoteSize >= 0 && st.size >= remoteSize) return 0; // already complete
-          startAt = st.size;
+          if (remoteSize >= 0 && st.size === remoteSize) return 0; // already complete
+          // A local part longer than the remote file belongs to another version of it: start over.
+          startAt = remoteSize >= 0 && st.size > remoteSize ? 0 : st.size;
         }
       }
       let moved = 0;
@@ -471,8 +472,9 @@ export class Client {
       if (opts.resume) {
         const remoteSize = await this.sizeRaw(remote).catch(() => -1);
         const st = await stat(local);
-        if (remoteSize >= st.size) return 0;
-        if (remoteSize > 0) start = remoteSize;
+        if (remoteSize === st.size) return 0; // already complete
+        // A remote part longer than the local file belongs to another version of it: start over (STOR).
+        if (remoteSize > 0 && remoteSize < st.size) start = remoteSize;
       }
       let moved = 0;
       // The source is opened only when the data connection is up, so a fallback retry starts from a fresh stream.

@@ -92,6 +92,14 @@ test('pyftpdlib: streams, resume both ways, rename, lastMod, recursive remove', 
     assert.equal(up, 500000 - 77777);
     assert.equal(await sha256File(join(root.path, 'up-resume.bin')), hash);
 
+    // a longer partial copy is another version: both directions start over instead of claiming "complete"
+    writeFileSync(partial, Buffer.alloc(600000, 1));
+    assert.equal(await c.getFile('resume.bin', partial, { resume: true }), 500000);
+    assert.equal(await sha256File(partial), hash);
+    writeFileSync(join(root.path, 'longer.bin'), Buffer.alloc(600000, 1));
+    assert.equal(await c.putFile(src, 'longer.bin', { resume: true }), 500000);
+    assert.equal(await sha256File(join(root.path, 'longer.bin')), hash);
+
     await c.rename('up-resume.bin', 'renamed.bin');
     assert.ok(existsSync(join(root.path, 'renamed.bin')));
     assert.ok(!existsSync(join(root.path, 'up-resume.bin')));
