@@ -27,6 +27,8 @@ export interface CommonFlags {
 }
 
 export function addCommonOptions(cmd: Command): Command {
+  // Argument errors (missing URL, unknown option) exit with the documented usage code 2, not commander's 1.
+  cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   return cmd
     .option('--mode <mode>', 'data connection mode: auto (passive, falling back to active), passive or active', 'auto')
     .option('--active-address <addr>', 'address to advertise in EPRT/PORT (default: our address on the control connection)')

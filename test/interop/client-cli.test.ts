@@ -108,6 +108,9 @@ test('cli: exit codes — login 4, missing file 5, connection refused 3, bad URL
   assert.equal(refused.code, 3);
   const usage = await cli(['ls', 'http://example.invalid/']);
   assert.equal(usage.code, 2);
+  assert.equal((await cli(['get'])).code, 2, 'missing argument');
+  assert.equal((await cli(['get', '--no-such-flag', `${url}/x`])).code, 2, 'unknown option');
+  assert.equal((await cli(['get', '--help'])).code, 0);
 });
 
 test('cli: mirror -R then mirror with 3 parallel connections, SHA-256 of every file; second run transfers nothing', { skip }, async () => {
