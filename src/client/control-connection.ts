@@ -7,6 +7,13 @@ import { assertSafeCommand, maskCommand } from '../protocol/command.js';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 import { LIMITS } from '../protocol/limits.js';
 import { debuglog } from 'node:util';
+import { channel } from 'node:diagnostics_channel';
+
+/** diagnostics_channel names: every command sent (password masked) and every reply received. */
+export const CHANNEL_COMMAND = 'ftpgate:client:command';
+export const CHANNEL_REPLY = 'ftpgate:client:reply';
+const commandChannel = channel(CHANNEL_COMMAND);
+const replyChannel = channel(CHANNEL_REPLY);
 
 /** NODE_DEBUG=ftpgate-client prints the protocol conversation (password masked) when no logger is given. */
 const debug = debuglog('ftpgate-client');
@@ -76,6 +83,7 @@ export class ControlConnection {
     this.buf = parsed.rest;
     for (const r of parsed.messages) {
       this.log?.(`< ${r.lines.join('\n< ')}`);
+      if (replyChannel.hasSubscribers) replyChannel.publish({ code: r.code, message: r.message });
       if (this.owed > 0) {
         // The late answer to a command we stopped waiting for (see nextOrGiveUp).
         this.owed--;
@@ -138,6 +146,7 @@ export class ControlConnection {
     assertSafeCommand(command);
     if (this.closeCause) throw this.closeCause;
     this.log?.(`> ${maskCommand(command)}`);
+    if (commandChannel.hasSubscribers) commandChannel.publish({ command: maskCommand(command) });
     this.socket.write(command + '\r\n');
   }
 

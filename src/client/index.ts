@@ -12,3 +12,4 @@ export { mirror, PART_SUFFIX, type MirrorOptions, type MirrorEvent, type MirrorR
 export { globMatches, globToRegExp } from './glob.js';
 export { lookupNetrc, type NetrcEntry } from './netrc.js';
 export { runDoctor, formatDoctorReport, type DoctorReport, type ProbeResult, type Finding } from './doctor.js';
+export { CHANNEL_COMMAND, CHANNEL_REPLY } from './control-connection.js';

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { Client, ModeMemory } from '../../src/client/index.js';
+import { Client, ModeMemory, CHANNEL_COMMAND, CHANNEL_REPLY } from '../../src/client/index.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { startFakeServer } from './helpers/fake-server.js';
 
 const PAYLOAD = Buffer.from('x'.repeat(100000));
@@ -155,4 +156,23 @@ test('active RETR, pure-ftpd style (connect after RETR, then 150 + data + 226 at
     await c.close();
     await srv.close();
   }
+});
+
+test('diagnostics_channel: commands (password masked) and replies are published', async () => {
+  const srv = await startFakeServer({});
+  const seen: string[] = [];
+  const onCmd = (m: unknown) => seen.push('> ' + (m as { command: string }).command);
+  const onReply = (m: unknown) => seen.push('< ' + (m as { code: number }).code);
+  subscribe(CHANNEL_COMMAND, onCmd);
+  subscribe(CHANNEL_REPLY, onReply);
+  try {
+    const c = await Client.connect({ host: '127.0.0.1', port: srv.port, user: 'x', password: 'hidden', modeMemory: new ModeMemory() });
+    await c.close();
+  } finally {
+    unsubscribe(CHANNEL_COMMAND, onCmd);
+    unsubscribe(CHANNEL_REPLY, onReply);
+    await srv.close();
+  }
+  assert.deepEqual(seen.slice(0, 5), ['< 220', '> USER x', '< 331', '> PASS ****', '< 230']);
+  assert.ok(!seen.some((l) => l.includes('hidden')));
 });
