@@ -26,6 +26,8 @@ export interface DoctorReport {
   tlsDetail?: string;
   probes: ProbeResult[];
   findings: Finding[];
+  /** What to use with this server, from what worked (preferring TLS, then passive EPSV). */
+  recommendation?: string;
 }
 
 const COMMANDS: DataCommand[] = ['PASV', 'EPSV', 'PORT', 'EPRT'];
@@ -188,6 +190,14 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
       });
     }
   }
+  const order: Array<[boolean, DataCommand]> = [[true, 'EPSV'], [true, 'PASV'], [true, 'EPRT'], [true, 'PORT'], [false, 'EPSV'], [false, 'PASV'], [false, 'EPRT'], [false, 'PORT']];
+  for (const [tls, cmd] of order) {
+    const p = report.probes.find((x) => x.tls === tls && x.command === cmd && x.ok && !x.warning);
+    if (!p) continue;
+    const tlsFlag = tls ? (base.secure === 'implicit' ? 'ftps:// ' : '--tls ') : '';
+    report.recommendation = `${tlsFlag}--mode ${kindOf(cmd)} (${cmd} works${tls ? ' with TLS' : ''}); the default --mode auto finds it by itself`;
+    break;
+  }
   return report;
 }
 
@@ -214,5 +224,7 @@ export function formatDoctorReport(r: DoctorReport): string {
       lines.push(`   fix: ${f.fix}`);
     });
   } else lines.push('', 'No problems found.');
+  if (r.recommendation) lines.push('', `Recommended: ${r.recommendation}`);
+  else if (r.control.ok && r.probes.length) lines.push('', 'No data connection worked in any mode: fix one of the findings above first.');
   return lines.join('\n') + '\n';
 }
