@@ -486,3 +486,55 @@ test('over-long line before login in the in-process server: heap stays bounded',
   const growth = (process.memoryUsage().heapUsed - before) / MiB;
   assert.ok(growth < 32, `heap grew by ${growth.toFixed(1)} MiB`);
 });
+
+test('IPv4-mapped control peer (::ffff:127.0.0.1): PORT/EPRT to 127.0.0.1 and passive from 127.0.0.1 work, 127.0.0.2 is still refused', async () => {
+  const mroot = tempDir('fg-srv-sec-mapped-');
+  const msrv = new FtpServer({
+    listen: [{ host: '::ffff:127.0.0.1', port: 0 }],
+    root: mroot.path,
+    users: [{ name: USER, password: PASS, write: true }],
+    pasvPorts: { min: 52450, max: 52499 },
+  });
+  await msrv.listen();
+  const mport = msrv.addresses()[0].port;
+  const foreign = await trap('127.0.0.2');
+  try {
+    const sha = await randomFile(join(mroot.path, 'm.bin'), 65537);
+    const c = await RawFtp.open(mport, '127.0.0.1');
+    await c.login();
+    assert.equal((await c.cmd('TYPE I')).code, 200);
+    // Active to the real (normalised) peer address is allowed.
+    for (const cmd of ['PORT', 'EPRT'] as const) {
+      const sink = await trap('127.0.0.1');
+      sink.server.removeAllListeners('connection');
+      const got = new Promise<Buffer>((res) => sink.server.once('connection', (s: Socket) => {
+        const parts: Buffer[] = [];
+        s.on('data', (d: Buffer) => parts.push(d));
+        s.on('close', () => res(Buffer.concat(parts)));
+      }));
+      const arg = cmd === 'PORT' ? `PORT 127,0,0,1,${sink.port >> 8},${sink.port & 255}` : `EPRT |1|127.0.0.1|${sink.port}|`;
+      const r = await c.cmd(arg);
+      assert.equal(r.code, 200, `${arg} from a mapped peer -> ${r.code} ${r.message}`);
+      assert.ok([125, 150].includes((await c.cmd('RETR m.bin')).code));
+      assert.equal((await c.read(30_000))?.code, 226);
+      assert.equal(sha256(await got), sha);
+      sink.server.close();
+    }
+    // Passive from 127.0.0.1 is the same peer.
+    const e = await c.cmd('EPSV');
+    const data = openData(parseEpsvReply(e.message), '127.0.0.1');
+    assert.ok([125, 150].includes((await c.cmd('RETR m.bin')).code));
+    assert.equal((await c.read(30_000))?.code, 226);
+    assert.equal(sha256(await data.done), sha);
+    // A foreign address is still refused.
+    const f = await c.cmd(`PORT 127,0,0,2,${foreign.port >> 8},${foreign.port & 255}`);
+    assert.ok(f.code >= 500, `foreign PORT from a mapped peer -> ${f.code}`);
+    await sleep(500);
+    assert.deepEqual(foreign.hits, []);
+    c.close();
+  } finally {
+    foreign.server.close();
+    await msrv.close(1000);
+    mroot.cleanup();
+  }
+});
