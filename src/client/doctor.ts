@@ -11,6 +11,8 @@ export interface ProbeResult {
   /** ok but with something to fix (e.g. PASV named a wrong address). */
   warning: boolean;
   detail: string;
+  /** For data-connection failures: refused, timeout, unreachable, rejected (by the server), no-connection (active). */
+  failure?: string;
 }
 
 export interface Finding {
@@ -61,7 +63,8 @@ async function probe(base: ClientOptions, tls: boolean, cmd: DataCommand, path: 
       : `listed ${plural(entries.length)}`;
     return { result: { tls, command: cmd, ok: true, warning, detail }, client: c };
   } catch (err) {
-    return { result: { tls, command: cmd, ok: false, warning: false, detail: (err as Error).message }, err, client: c };
+    const failure = err instanceof DataConnectError ? err.failure : undefined;
+    return { result: { tls, command: cmd, ok: false, warning: false, detail: (err as Error).message, failure }, err, client: c };
   } finally {
     await c?.close().catch(() => {});
   }
@@ -170,7 +173,9 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
           fix: `set the server's external address for passive replies: vsftpd \`pasv_address=${base.host}\`, ProFTPD \`MasqueradeAddress ${base.host}\`, pure-ftpd \`-P ${base.host}\`, pyftpdlib \`masquerade_address\` (-n), ftpgate serve \`--pasv-address ${base.host}\`; this client already works around it by connecting to the server address (EPSV avoids the problem)`,
         });
       }
-      if (!result.ok) {
+      // With TLS, a failure where the same command worked in clear is explained once, below (firewall FTP helper).
+      const clearOk = tls && err instanceof DataConnectError && err.failure !== 'rejected' && report.probes.some((p) => !p.tls && p.command === cmd && p.ok);
+      if (!result.ok && !clearOk) {
         if (err instanceof DataConnectError) addFinding(report.findings, kindOf(cmd) === 'passive' ? passiveFinding(cmd, err, base.host) : activeFinding(cmd, err, base.host));
         else addFinding(report.findings, { title: `${cmd}${tls ? ' with TLS' : ''}: ${(err as Error).message}`, cause: tls ? 'the TLS data connection failed (certificate, or the server requires TLS session reuse)' : 'see the message', fix: tls ? 'pass --tls-ca for a private CA; this client reuses the TLS session on data connections' : 'run with -v to see the FTP conversation' });
       }
@@ -180,7 +185,7 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
   for (const cmd of COMMANDS) {
     const clear = report.probes.find((p) => !p.tls && p.command === cmd);
     const enc = report.probes.find((p) => p.tls && p.command === cmd);
-    if (clear?.ok && enc && !enc.ok) {
+    if (clear?.ok && enc && !enc.ok && enc.failure !== undefined && enc.failure !== 'rejected') {
       addFinding(report.findings, {
         title: `${cmd} works in clear but not with TLS`,
         cause: 'a firewall FTP helper (Linux conntrack nf_conntrack_ftp, or a router\'s FTP ALG) opens data ports by reading PORT/PASV replies on the control connection; with TLS the control connection is encrypted, the helper cannot read it, and the data connection is blocked',

@@ -125,6 +125,8 @@ test('server firewall opens passive ports only through the conntrack FTP helper:
     assert.match(doc.stdout, /^yes\s+active\s+EPRT\s+ok/m);
     assert.match(doc.stdout, /PASV, EPSV works in clear but not with TLS/);
     assert.match(doc.stdout, /firewall FTP helper \(Linux conntrack nf_conntrack_ftp/);
+    assert.doesNotMatch(doc.stdout, /got no answer/, 'the TLS failures are explained once, by the helper, not as a closed passive range');
+    assert.match(doc.stdout, /Recommended: --tls --mode active/);
   } finally {
     ns.nft('server', 'delete table inet fgc_block\n');
   }
