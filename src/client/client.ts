@@ -391,7 +391,7 @@ export class Client {
 
   /** List a directory: MLSD when FEAT offers MLST, else LIST (Unix, DOS/IIS, EPLF); unknown lines come back as type 'unknown'. */
   list(path = ''): Promise<FileInfo[]> {
-    return this.task(`list ${path}`, () => this.listRaw(path));
+    return this.task(`list ${path || '.'}`, () => this.listRaw(path));
   }
 
   private async listRaw(path: string): Promise<FileInfo[]> {

@@ -109,6 +109,12 @@ test('cli: exit codes — login 4, missing file 5, connection refused 3, bad URL
   const usage = await cli(['ls', 'http://example.invalid/']);
   assert.equal(usage.code, 2);
   assert.equal((await cli(['get'])).code, 2, 'missing argument');
+  // SECURITY: a URL-encoded CRLF must not smuggle a second command (here: DELE of a file that must survive).
+  writeFileSync(join(root.path, 'victim.txt'), 'still here');
+  const inject = await cli(['get', `${url}/a%0D%0ADELE%20victim.txt`, join(local.path, 'inj')]);
+  assert.equal(inject.code, 5, inject.stderr);
+  assert.match(inject.stderr, /FTPGATE_ERR_PROTOCOL_UNSAFE_COMMAND/);
+  assert.ok(existsSync(join(root.path, 'victim.txt')));
   assert.equal((await cli(['get', '--no-such-flag', `${url}/x`])).code, 2, 'unknown option');
   assert.equal((await cli(['get', '--help'])).code, 0);
 });
