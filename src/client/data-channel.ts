@@ -82,7 +82,8 @@ async function openPassive(cmd: DataCommand, ctx: DataContext): Promise<PassiveC
   if (reply.code !== (cmd === 'EPSV' ? 229 : 227)) {
     throw new DataConnectError(`${cmd} refused by the server: ${reply.code} ${reply.message}`, 'passive', cmd, 'rejected', reply);
   }
-  let host = ctx.controlHost;
+  // The control connection's peer address, not a fresh DNS lookup of the host name (which may name several hosts).
+  let host = normalizeAddress(ctx.remoteAddress);
   let port: number;
   if (cmd === 'EPSV') {
     port = parseEpsvReply(reply.message);
