@@ -15,6 +15,7 @@ let root: TempDir;
 let local: TempDir;
 let server: FtpServer;
 let port = 0;
+let port6 = 0;
 /** Every command line the server received (from its JSON log events). */
 const commands: string[] = [];
 
@@ -22,7 +23,7 @@ before(async () => {
   root = tempDir('fg-srv-lftp-root-');
   local = tempDir('fg-srv-lftp-local-');
   server = new FtpServer({
-    listen: [{ host: '127.0.0.1', port: 0 }],
+    listen: [{ host: '127.0.0.1', port: 0 }, { host: '::1', port: 0 }],
     root: root.path,
     users: [{ name: USER, password: PASS, write: true }],
     pasvPorts: PASV,
@@ -32,7 +33,8 @@ before(async () => {
     },
   });
   await server.listen();
-  port = server.addresses()[0].port;
+  port = server.addresses().find((a) => a.host === '127.0.0.1')!.port;
+  port6 = server.addresses().find((a) => a.host === '::1')!.port;
 });
 
 after(async () => {
@@ -42,11 +44,11 @@ after(async () => {
 });
 
 /** Run an lftp script against our server; `settings` come before `open`. */
-async function lftp(settings: string[], commands: string[], timeoutMs = 180_000) {
+async function lftp(settings: string[], commands: string[], timeoutMs = 180_000, host = '127.0.0.1') {
   const script = [
     'set cmd:fail-exit yes', 'set net:max-retries 1', 'set net:timeout 20', 'set net:reconnect-interval-base 1',
     'set xfer:clobber on', 'set ftp:ssl-allow no', ...settings,
-    `open -u "${USER}","${PASS}" -p ${port} 127.0.0.1`, ...commands,
+    `open -u "${USER}","${PASS}" -p ${host === '::1' ? port6 : port} ${host}`, ...commands,
   ].join('\n');
   const args = ['-d', '-c', script];
   const r = await run(peer('lftp')!, args, { timeoutMs });
@@ -150,4 +152,19 @@ test('lftp pget -n 4 in active mode, odd size', async (t) => {
   const out = join(local.path, 'pget-odd.bin');
   await lftp(['set ftp:passive-mode off', 'set pget:min-chunk-size 64k'], [`pget -n 4 pget-odd.bin -o ${out}`]);
   assert.equal(await sha256File(out), sha);
+});
+
+// Passive only: in active mode lftp 4.9 advertises the unspecified address (`EPRT |2|::|port|`), which
+// ProFTPD, pure-ftpd and pyftpdlib refuse as a foreign address just like ftpgate (only vsftpd accepts it).
+test('lftp over IPv6 [::1]: passive (EPSV) put/get, SHA-256 equal', async (t) => {
+  if (!requirePeer(t, 'lftp')) return;
+  for (const passive of [true]) {
+    const name = `lftp-v6-${passive}.bin`;
+    const sha = await randomFile(join(local.path, name), 1000003);
+    const r = await lftp([`set ftp:passive-mode ${passive ? 'on' : 'off'}`],
+      [`put ${join(local.path, name)} -o ${name}`, `get ${name} -o ${join(local.path, name + '.back')}`], 60_000, '::1');
+    assert.match(r.stderr, passive ? /---> EPSV/ : /---> EPRT \|2\|::1\|/);
+    assert.equal(await sha256File(join(root.path, name)), sha);
+    assert.equal(await sha256File(join(local.path, name + '.back')), sha);
+  }
 });
