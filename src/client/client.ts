@@ -178,8 +178,13 @@ export class Client {
 
   async connect(): Promise<void> {
     if (this.ctrl) throw new FtpgateError(ErrorCodes.CLIENT_USAGE, 'connect() was already called on this Client');
+    await this.task('connect', () => this.open());
+  }
+
+  /** Open the control connection and log in (TLS, FEAT, PBSZ/PROT, TYPE I). */
+  private async open(): Promise<void> {
     const o = this.options;
-    await this.task('connect', async () => {
+    {
       let sock: Socket | TLSSocket = await connectTcp(o.host, o.port, o.timeoutMs, ErrorCodes.CLIENT_CONNECT);
       if (o.secure === 'implicit') sock = await startTls(o.host, o.tls ?? {}, { socket: sock }, undefined, o.timeoutMs);
       this.ctrl = new ControlConnection(sock, o.timeoutMs, o.log);
@@ -207,7 +212,27 @@ export class Client {
       }
       if (this.features.has('UTF8')) await this.command('OPTS UTF8 ON');
       await this.expect('TYPE I', (c) => c >= 200 && c < 300);
-    });
+    }
+  }
+
+  /**
+   * Replace a control connection that is out of step (a command whose reply never came, e.g. a server still trying
+   * to connect to a blocked active port) with a fresh, logged-in one. The server's per-session state is lost;
+   * this client keeps none between calls (mkdir -p restores the directory it started in).
+   */
+  private async reconnect(why: string): Promise<void> {
+    this.options.log?.(`(reconnecting: ${why})`);
+    this.ctrl?.fail(new FtpgateError(ErrorCodes.CLIENT_CLOSED, `control connection replaced: ${why}`));
+    this.ctrl = null;
+    this.features = new Map();
+    this.protP = false;
+    this.tlsSession = undefined;
+    try {
+      await this.open();
+    } catch (err) {
+      this.closeCause ??= err as Error;
+      throw err;
+    }
   }
 
   private watchSession(sock: TLSSocket): void {
@@ -502,6 +527,7 @@ export class Client {
         if (o.mode === 'auto') this.memory.set(this.serverKey, kinds[i]);
         return r;
       } catch (err) {
+        if (err instanceof DataConnectError && err.outOfStep) await this.reconnect(`no reply after ${err.command}: ${err.message}`);
         if (err instanceof DataConnectError && i + 1 < kinds.length) {
           o.log?.(`data connection (${err.kind}) failed: ${err.message}; falling back to ${kinds[i + 1]}`);
           fellBackFrom = { kind: err.kind, error: err.message };

@@ -10,6 +10,8 @@ export type DataCommand = 'EPSV' | 'PASV' | 'EPRT' | 'PORT';
 
 /** A data connection could not be made; `auto` mode falls back to the other kind on this error only. */
 export class DataConnectError extends FtpgateError {
+  /** The server still owes a reply on the control connection (the client then reconnects before going on). */
+  outOfStep = false;
   constructor(message: string, readonly kind: DataKind, readonly command: DataCommand, readonly failure: ConnectFailure | 'rejected' | 'no-connection', readonly serverReply?: ParsedReply, cause?: unknown) {
     super(ErrorCodes.CLIENT_DATA_CONNECT, message, { cause, reply: serverReply?.code });
   }
@@ -122,7 +124,7 @@ async function openActive(cmd: DataCommand, ctx: DataContext): Promise<ActiveCha
     // answer takes the server's own connect timeout. Wait as long as for any data connection, then give up.
     const reply = await ctx.commandOrGiveUp(`${cmd} ${arg}`, ctx.connectTimeoutMs + 2000);
     if (!reply) {
-      throw new DataConnectError(`no answer to ${cmd} within ${ctx.connectTimeoutMs + 2000} ms: the server is still trying to connect to ${advertise}:${port}; a firewall or NAT in front of this client blocks inbound connections`, 'active', cmd, 'no-connection');
+      throw Object.assign(new DataConnectError(`no answer to ${cmd} within ${ctx.connectTimeoutMs + 2000} ms: the server is still trying to connect to ${advertise}:${port}; a firewall or NAT in front of this client blocks inbound connections`, 'active', cmd, 'no-connection'), { outOfStep: true });
     }
     if (reply.code !== 200) {
       const failure = reply.code === 425 ? 'no-connection' : 'rejected';

@@ -121,8 +121,14 @@ export async function runTransfer(ctx: TransferContext, kind: DataKind, command:
     stream?.destroy();
     raw?.destroy();
     if (written && !replied) {
-      armReplyTimer('transfer aborted');
-      await finalReply.catch(() => {});
+      if (err instanceof DataConnectError && err.failure === 'no-connection') {
+        // The server is still trying to reach our active port (it answers only after its own connect timeout,
+        // a minute on some servers): do not wait; the caller replaces the control connection.
+        err.outOfStep = true;
+      } else {
+        armReplyTimer('transfer aborted');
+        await finalReply.catch(() => {});
+      }
     }
     throw err;
   } finally {

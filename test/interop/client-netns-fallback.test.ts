@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
@@ -34,9 +34,9 @@ after(async () => {
   dir.cleanup();
 });
 
-function cliInClientNs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cliInClientNs(args: string[], cacheDir = join(dir.path, `cache-${Math.random()}`)): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn('ip', ['netns', 'exec', ns.client, process.execPath, MAIN, ...args], { env: { ...process.env, FTPGATE_CACHE_DIR: join(dir.path, `cache-${Math.random()}`) } });
+    const child = spawn('ip', ['netns', 'exec', ns.client, process.execPath, MAIN, ...args], { env: { ...process.env, FTPGATE_CACHE_DIR: cacheDir } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -83,6 +83,16 @@ test('client firewall drops inbound connections: active mode fails (exit 6), aut
     assert.equal(auto.code, 0, auto.stderr);
     assert.match(auto.stderr, /data connection: passive \(EPSV\)/);
     assert.equal(await sha256File(join(dir.path, 'auto2.bin')), hash);
+
+    // The other way round: auto remembers active for this server (an earlier run), active is now blocked → passive.
+    const cache = join(dir.path, 'cache-remembered');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'modes.json'), JSON.stringify({ [`${ns.serverAddr}:${peer.port}`]: 'active' }));
+    const back = await cliInClientNs(['get', '--data-timeout', '2', '--active-ports', '54000-54999', `${url}/f.bin`, join(dir.path, 'auto3.bin')], cache);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stderr, /data connection: passive \(EPSV\), after active failed: .*blocks inbound connections/);
+    assert.equal(await sha256File(join(dir.path, 'auto3.bin')), hash);
+    assert.equal(JSON.parse(readFileSync(join(cache, 'modes.json'), 'utf8'))[`${ns.serverAddr}:${peer.port}`], 'passive', 'memory updated');
 
     const doc = await cliInClientNs(['doctor', '--data-timeout', '2', '--active-ports', '54000-54999', url]);
     assert.equal(doc.code, 9, doc.stdout + doc.stderr);
