@@ -8,6 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { havePyftpdlib, requirePeer, startPyftpd, type RunningPeer } from '../client/helpers/pyftpd.js';
 import { canUseNetns, createNsPair, dropInbound, type NsPair } from '../client/helpers/netns.js';
+import { startCServer, cServerMissing } from '../client/helpers/c-servers.js';
 import { tempDir, randomFile, sha256File } from '../helpers/files.js';
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
@@ -139,5 +140,29 @@ test('server firewall opens passive ports only through the conntrack FTP helper:
     assert.match(doc.stdout, /Recommended: --tls --mode active/);
   } finally {
     ns.nft('server', 'delete table inet fgc_block\n');
+  }
+});
+
+const vsSkip = skip || requirePeer(cServerMissing('vsftpd') === null, cServerMissing('vsftpd') ?? 'vsftpd');
+test('vsftpd (connects only after RETR) behind a client firewall: remembered active fails, the client reconnects and uses passive', { skip: vsSkip }, async () => {
+  const vsDir = join(dir.path, 'vs');
+  mkdirSync(vsDir, { recursive: true });
+  const vs = await startCServer('vsftpd', { dir: vsDir, pasvRange: [53000, 53999], host: ns.serverAddr, netns: ns.server });
+  ns.nft('client', dropInbound('54000-54999'));
+  try {
+    const vhash = await randomFile(join(vs.root, 'v.bin'), 500_003);
+    const cache = join(dir.path, 'cache-vs');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'modes.json'), JSON.stringify({ [`${ns.serverAddr}:${vs.port}`]: 'active' }));
+    const url = `ftp://${vs.user}:${vs.password}@${ns.serverAddr}:${vs.port}`;
+    const r = await cliInClientNs(['get', '-v', '--data-timeout', '2', '--active-ports', '54000-54999', `${url}/v.bin`, join(dir.path, 'v.bin')], cache);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /> RETR v\.bin/);
+    assert.match(r.stderr, /\(reconnecting: no reply after EPRT/);
+    assert.match(r.stderr, /data connection: passive \(EPSV\), after active failed: the server did not connect to our active-mode port/);
+    assert.equal(await sha256File(join(dir.path, 'v.bin')), vhash);
+  } finally {
+    ns.nft('client', 'delete table inet fgc_block\n');
+    await vs.stop();
   }
 });

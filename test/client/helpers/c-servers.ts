@@ -16,6 +16,9 @@ export interface CServerOptions {
   pasvRange: [number, number];
   /** vsftpd only: TLS from the first byte (ftps://). */
   implicitTls?: boolean;
+  /** vsftpd only: listen on this address (default 127.0.0.1) inside this network namespace. */
+  host?: string;
+  netns?: string;
 }
 
 export interface RunningCServer {
@@ -88,7 +91,7 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
   if (name === 'vsftpd') {
     const conf = join(o.dir, 'vsftpd.conf');
     writeFileSync(conf, [
-      'listen=YES', 'listen_ipv6=NO', 'listen_address=127.0.0.1', `listen_port=${port}`, 'background=NO',
+      'listen=YES', 'listen_ipv6=NO', `listen_address=${o.host ?? '127.0.0.1'}`, `listen_port=${port}`, 'background=NO',
       'anonymous_enable=NO', 'local_enable=YES', 'write_enable=YES', 'local_umask=022', `local_root=${root}`,
       'pasv_enable=YES', `pasv_min_port=${pmin}`, `pasv_max_port=${pmax}`, 'port_enable=YES', 'connect_from_port_20=NO',
       'seccomp_sandbox=NO', 'secure_chroot_dir=/var/run/vsftpd/empty', 'pam_service_name=ftpgate-test-none',
@@ -132,7 +135,10 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
     args = ['-n', '-c', conf];
   }
   const out: string[] = [];
-  const child = spawn(bin, args, { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'] });
+  if (o.netns && name !== 'vsftpd') throw new Error('only vsftpd runs in a namespace here');
+  const child = o.netns
+    ? spawn('ip', ['netns', 'exec', o.netns, bin, ...args], { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, args, { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
   const log = () => {
@@ -143,13 +149,21 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
     return out.join('') + extra;
   };
   try {
-    await waitForPort(port, child, log);
+    if (o.netns) {
+      // The port is in another namespace: wait for the greeting from inside it.
+      for (let i = 0; i < 100; i++) {
+        if (child.exitCode !== null) throw new Error(`server exited early: ${log()}`);
+        const r = spawnSync('ip', ['netns', 'exec', o.netns, 'bash', '-c', `exec 3<>/dev/tcp/${o.host}/${port} && head -c 3 <&3`], { encoding: 'utf8', timeout: 2000 });
+        if (r.stdout.startsWith('220')) break;
+        await new Promise((r2) => setTimeout(r2, 100));
+      }
+    } else await waitForPort(port, child, log);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
   return {
-    name, host: '127.0.0.1', port, root, user, password, ca: readFileSync(cert), log,
+    name, host: o.host ?? '127.0.0.1', port, root, user, password, ca: readFileSync(cert), log,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
