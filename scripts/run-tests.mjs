@@ -21,7 +21,7 @@ function walk(dir) {
 
 let files = walk(root).sort();
 if (only) files = files.filter((f) => only.some((o) => f.startsWith(join(root, o) + '/')));
-const extra = args.filter((a, i) => a !== '--only' && i !== onlyIdx + 1);
+const extra = args.filter((a, i) => a !== '--only' && !(onlyIdx >= 0 && i === onlyIdx + 1));
 if (extra.length) files = files.filter((f) => extra.some((e) => f.includes(e)));
 console.log(`running ${files.length} test files`);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });

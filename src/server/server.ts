@@ -10,6 +10,7 @@ import { normalizeAddress } from '../protocol/host-port.js';
 import { finalizeConfig, type ServerConfig, type ListenAddress } from './config.js';
 import { Authorizer, loadUsersFile, type Account } from './users.js';
 import { ConfinedFs } from './confined-fs.js';
+import { sweepStaleUploads } from './atomic-upload.js';
 import { Session } from './session.js';
 import { silentSink, type LogSink } from './log.js';
 
@@ -37,6 +38,8 @@ export class FtpServer {
     this.authorizer = new Authorizer(users, { enabled: c.anonymous, write: c.anonymousWrite });
     if (c.tlsCert && c.tlsKey) this.tlsContext = createSecureContext({ cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), minVersion: 'TLSv1.2' });
     for (const w of this.warnings) this.log({ event: 'warning', message: w });
+    // temp files of uploads cut off by a crash or SIGKILL of an earlier run (never visible, never renamed)
+    void sweepStaleUploads(resolve(c.root), (n) => { if (n) this.log({ event: 'stale-uploads-removed', count: n }); });
     for (const addr of c.listen) {
       const server = createServer((sock) => this.onConnection(sock));
       await new Promise<void>((res, rej) => {
@@ -88,13 +91,15 @@ export class FtpServer {
     return ConfinedFs.open(home);
   }
 
-  /** Graceful: stop accepting, let running transfers finish (up to `graceMs`), then end sessions. */
+  /** Graceful: stop accepting, let running transfers finish (up to `graceMs`), then end the sessions. */
   async close(graceMs = 10_000): Promise<void> {
     this.closing = true;
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // net.Server.close() calls back only once every connection has ended, so do not wait for it first
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     const deadline = Date.now() + graceMs;
     while ([...this.sessions].some((s) => s.transfer) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const s of [...this.sessions]) { s.reply(R.SERVICE_UNAVAILABLE, 'Server shutting down'); s.destroy(); }
+    await closed;
   }
 
   /** Abort everything now. */

@@ -40,6 +40,8 @@ export function EPRT(s: Session, arg: string): void {
     if (/unknown network protocol/.test(msg)) { s.reply(R.NETWORK_PROTOCOL_NOT_SUPPORTED, 'Network protocol not supported, use (1,2)'); return; }
     s.reply(R.SYNTAX_ERROR_ARGS, `Syntax error in EPRT: ${msg}`); return;
   }
+  // lftp sends `EPRT |2|::|port|` ("my address, whatever it is"): the unspecified address means the control peer
+  if (t.host === '::' || t.host === '0.0.0.0') t = { ...t, host: s.peer };
   if ((isIP(t.host) === 6) !== (isIP(s.peer) === 6)) { s.reply(R.NETWORK_PROTOCOL_NOT_SUPPORTED, `Network protocol not supported, use (${isIP(s.peer) === 6 ? 2 : 1})`); return; }
   const refused = checkActiveTarget(s, t);
   if (refused) { s.resetDataChannel(null); s.reply(R.NOT_IMPLEMENTED_PARAM, refused); return; }

@@ -119,13 +119,13 @@ async function store(s: Session, arg: string, verb: 'STOR' | 'APPE' | 'STOU'): P
   if (keep > 0 && keep > size) { s.resetDataChannel(null); s.reply(R.INVALID_REST, `Restart offset ${keep} is beyond the end of the file (${Math.max(0, size)} bytes)`); return; }
   const announce = verb === 'STOU' ? `FILE: ${v.slice(v.lastIndexOf('/') + 1)}` : `Opening ${s.type === 'A' ? 'ASCII' : 'BINARY'} mode data connection for ${v}`;
   await runTransfer(s, verb, v, announce, async (data, t) => {
-    data.on('data', (c: Buffer) => t.count(c.length));
     const res = await receiveUpload(
       { target: target.real, keep, existingSize: size, keepPartial: s.config.keepPartialUploads },
       data,
       s.type === 'A' ? [new FromNetworkAscii()] : [],
       // the upload is trusted only if the client is still there to hear 226
       () => !t.aborted() && s.controlAlive,
+      (n) => t.count(n),
     );
     s.log({ event: 'upload', path: v, bytes: res.bytes, committed: res.committed, complete: res.complete });
     if (!res.complete) throw t.aborted() ? new AbortedError('aborted') : Object.assign(new Error('upload interrupted'), { code: 'ECONNRESET' });
