@@ -95,7 +95,7 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
       'anonymous_enable=NO', 'local_enable=YES', 'write_enable=YES', 'local_umask=022', `local_root=${root}`,
       'pasv_enable=YES', `pasv_min_port=${pmin}`, `pasv_max_port=${pmax}`, 'port_enable=YES', 'connect_from_port_20=NO',
       'seccomp_sandbox=NO', 'secure_chroot_dir=/var/run/vsftpd/empty', 'pam_service_name=ftpgate-test-none',
-      'xferlog_enable=NO', `vsftpd_log_file=${join(o.dir, 'vsftpd.log')}`, 'max_per_ip=0',
+      'connect_timeout=5', 'accept_timeout=10', 'xferlog_enable=NO', `vsftpd_log_file=${join(o.dir, 'vsftpd.log')}`, 'max_per_ip=0',
       'ssl_enable=YES', `rsa_cert_file=${cert}`, `rsa_private_key_file=${key}`, 'ssl_ciphers=HIGH',
       // The point of this peer: data connections must resume the control connection's TLS session.
       'require_ssl_reuse=YES',
@@ -137,8 +137,10 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
   const out: string[] = [];
   if (o.netns && name !== 'vsftpd') throw new Error('only vsftpd runs in a namespace here');
   const child = o.netns
-    ? spawn('ip', ['netns', 'exec', o.netns, bin, ...args], { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(bin, args, { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('ip', ['netns', 'exec', o.netns, bin, ...args], { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn(bin, args, { env: peerEnv(name as PeerName), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The daemons fork a process per session; stopping kills the whole process group so none outlives the test.
+  const killGroup = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* gone */ } };
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
   const log = () => {
@@ -159,16 +161,16 @@ export async function startCServer(name: CServer, o: CServerOptions): Promise<Ru
       }
     } else await waitForPort(port, child, log);
   } catch (err) {
-    child.kill('SIGKILL');
+    killGroup('SIGKILL');
     throw err;
   }
   return {
     name, host: o.host ?? '127.0.0.1', port, root, user, password, ca: readFileSync(cert), log,
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 3000).unref();
+      if (child.exitCode !== null || child.signalCode !== null) { killGroup('SIGKILL'); return resolve(); }
+      child.once('exit', () => { killGroup('SIGKILL'); resolve(); });
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 3000).unref();
     }),
   };
 }
