@@ -29,12 +29,12 @@ const live = new Set<NsPair>();
 process.on('exit', () => { for (const p of live) p.teardown(); });
 
 export function createNsPair(): NsPair {
-  const n = 100 + (process.pid % 150);
+  // A number no other run is using (another test process may hold fgc-*-N right now: never delete those).
+  const existing = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+  let n = 100 + (process.pid % 150);
+  for (let i = 0; i < 150 && (existing.includes(`fgc-s-${n} `) || existing.includes(`fgc-s-${n}\n`) || existing.includes(`fgc-c-${n}`)); i++) n = 100 + ((n - 100 + 1) % 150);
   const server = `fgc-s-${n}`;
   const client = `fgc-c-${n}`;
-  // Leftovers of a crashed earlier run with the same number.
-  spawnSync('ip', ['netns', 'del', server]);
-  spawnSync('ip', ['netns', 'del', client]);
   const pair: NsPair = {
     server, client, serverAddr: `10.98.${n}.1`, clientAddr: `10.98.${n}.2`,
     nft(side, ruleset) { sh(['ip', 'netns', 'exec', side === 'server' ? server : client, 'nft', '-f', '-'], ruleset); },
