@@ -197,7 +197,8 @@ export class Client {
       }
       this.welcome = greet.message;
       if (o.secure === 'explicit') {
-        await this.expect('AUTH TLS', (c) => c === 234, 'AUTH TLS (explicit FTPS)');
+        const auth = await this.command('AUTH TLS');
+        if (auth.code !== 234) throw new FtpgateError(ErrorCodes.CLIENT_TLS, `the server does not offer explicit FTPS: AUTH TLS → ${auth.code} ${auth.message}`, { reply: auth.code });
         const raw = this.ctrl.detachForUpgrade();
         const tlsSock = await startTls(o.host, o.tls ?? {}, { socket: raw }, undefined, o.timeoutMs);
         this.ctrl.replaceSocket(tlsSock);

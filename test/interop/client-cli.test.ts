@@ -104,6 +104,9 @@ test('cli: exit codes — login 4, missing file 5, connection refused 3, bad URL
   const missing = await cli(['get', `${url}/no-such-file`, join(local.path, 'nsf')]);
   assert.equal(missing.code, 5);
   assert.ok(!existsSync(join(local.path, 'nsf')), 'no empty local file left behind');
+  const noTls = await cli(['ls', '--tls', `${url}/`]);
+  assert.equal(noTls.code, 3, 'TLS requested from a server without AUTH TLS');
+  assert.match(noTls.stderr, /does not offer explicit FTPS: AUTH TLS → 5\d\d/);
   const refused = await cli(['ls', 'ftp://127.0.0.1:1/']);
   assert.equal(refused.code, 3);
   const usage = await cli(['ls', 'http://example.invalid/']);
