@@ -450,7 +450,7 @@ export class Client {
   private async getRaw(remote: string, dest: Writable, opts: TransferOptions & { startAt?: number; end?: boolean }): Promise<void> {
     const startAt = opts.startAt ?? 0;
     await this.transfer(`RETR ${remote}`, async (data) => {
-      await pipeline(data, counter(opts.onProgress), dest, { end: opts.end ?? false });
+      await pipeline(counted(data, opts.onProgress), dest, { end: opts.end ?? false });
     }, startAt > 0 ? `REST ${startAt}` : undefined);
   }
 
@@ -473,7 +473,7 @@ export class Client {
       await this.transfer(`RETR ${remote}`, async (data) => {
         opened = true;
         const out = createWriteStream(local, { flags: startAt > 0 ? 'a' : 'w', highWaterMark: FILE_CHUNK });
-        await pipeline(data, counter((n) => { moved = n; opts.onProgress?.(n); }), out);
+        await pipeline(counted(data, (n) => { moved = n; opts.onProgress?.(n); }), out);
       }, startAt > 0 ? `REST ${startAt}` : undefined);
       if (!opened) await writeFile(local, '', { flag: 'a' }); // 226 without a data connection: an empty file
       return moved;
@@ -487,7 +487,7 @@ export class Client {
 
   private async putRaw(source: () => Readable, remote: string, opts: TransferOptions & { append?: boolean }): Promise<void> {
     await this.transfer(`${opts.append ? 'APPE' : 'STOR'} ${remote}`, async (data) => {
-      await pipeline(source(), counter(opts.onProgress), data);
+      await pipeline(counted(source(), opts.onProgress), data);
     });
   }
 
@@ -578,14 +578,10 @@ export class Client {
   }
 }
 
-/** A pass-through that reports the running byte count. */
-function counter(onProgress?: (n: number) => void): Transform {
+/** Report the running byte count of a stream without an extra stream in the pipeline (a second 'data' listener). */
+function counted<T extends Readable | Duplex>(stream: T, onProgress?: (n: number) => void): T {
+  if (!onProgress) return stream;
   let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      n += chunk.length;
-      onProgress?.(n);
-      cb(null, chunk);
-    },
-  });
+  stream.on('data', (chunk: Buffer) => { n += chunk.length; onProgress(n); });
+  return stream;
 }
