@@ -1,7 +1,7 @@
 // The FTP client: login, FEAT, listings, streamed transfers with resume, directory operations, mode fallback; one task at a time.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { Readable, Writable, Transform, type Duplex } from 'node:stream';
+import { Writable, type Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
