@@ -176,3 +176,29 @@ test('diagnostics_channel: commands (password masked) and replies are published'
   assert.deepEqual(seen.slice(0, 5), ['< 220', '> USER x', '< 331', '> PASS ****', '< 230']);
   assert.ok(!seen.some((l) => l.includes('hidden')));
 });
+
+test('RETR with 150 and 226 delivered one byte at a time, interleaved with the data', async () => {
+  const drip = async (s: { reply(t: string): void }, text: string) => {
+    for (const ch of text) { s.reply(ch); await new Promise((r) => setImmediate(r)); }
+  };
+  const srv = await startFakeServer({
+    RETR: async (_a, s) => {
+      const data = await s.takeData();
+      await drip(s, '150-Opening\r\n150 data connection\r\n');
+      data.write(PAYLOAD.subarray(0, 5000));
+      await drip(s, '226 Tra');
+      data.end(PAYLOAD.subarray(5000));
+      await drip(s, 'nsfer complete\r\n');
+    },
+  });
+  const c = await Client.connect({ host: '127.0.0.1', port: srv.port, mode: 'passive', modeMemory: new ModeMemory() });
+  try {
+    const { sink, bytes } = collect();
+    await c.get('f', sink);
+    assert.equal(bytes(), PAYLOAD.length);
+    assert.equal(await c.pwd(), '/');
+  } finally {
+    await c.close();
+    await srv.close();
+  }
+});
