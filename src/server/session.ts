@@ -41,6 +41,7 @@ export class Session {
   private readonly queue: string[] = [];
   private busy = false;
   private closed = false;
+  private destroyed = false;
 
   // protocol state
   pendingUser: string | null = null;
@@ -193,20 +194,18 @@ export class Session {
     this.closed = true;
   }
 
+  /** Abort: the running transfer, the data channel and the control connection; idempotent. */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.closed = true;
     if (this.transfer) this.transfer.abort();
     this.data?.close();
     this.data = null;
     if (!this.ctrl.destroyed) this.ctrl.destroy();
-    if (!this.closedLogged) {
-      this.closedLogged = true;
-      this.closed = true;
-      this.log({ event: 'disconnect', peer: this.peer });
-      this.deps.onClose(this);
-    }
+    this.log({ event: 'disconnect', peer: this.peer });
+    this.deps.onClose(this);
   }
-  private closedLogged = false;
 
-  get isClosed(): boolean { return this.closed; }
   get controlAlive(): boolean { return !this.closed && !this.ctrl.destroyed && !this.ctrl.readableEnded; }
 }
