@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import YAML from 'yaml';
+import { yaml } from '../yaml-loader.js';
 import { hashPassword } from '../server/users.js';
 
 async function readPassword(fromStdin: boolean): Promise<string> {
@@ -41,7 +41,7 @@ export function registerPasswd(program: Command): void {
       }
       let doc: { users: Record<string, unknown>[] } = { users: [] };
       try {
-        const parsed = YAML.parse(await readFile(opts.users, 'utf8'));
+        const parsed = yaml().parse(await readFile(opts.users, 'utf8'));
         if (parsed && Array.isArray(parsed.users)) doc = parsed;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') { process.stderr.write(`ftpgate passwd: cannot read ${opts.users}: ${(err as Error).message}\n`); process.exit(2); }
@@ -56,7 +56,7 @@ export function registerPasswd(program: Command): void {
       else if (opts.readOnly || !existing) entry.write = false;
       if (!existing) doc.users.push(entry);
       const tmp = `${opts.users}.tmp-${process.pid}`;
-      await writeFile(tmp, YAML.stringify(doc), { mode: 0o600 });
+      await writeFile(tmp, yaml().stringify(doc), { mode: 0o600 });
       await rename(tmp, opts.users);
       process.stderr.write(`${existing ? 'updated' : 'added'} ${name} in ${opts.users}\n`);
     });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import YAML from 'yaml';
+import { yaml } from '../yaml-loader.js';
 import {
   FORMATS, RulesOptionError, generateRules, parseActiveSourcePort, parseModes, parsePort, parsePortList, parsePortRange,
   type Format, type PortRange, type Role, type RulesOptions,
@@ -30,7 +30,7 @@ export function serverFactsFromYaml(text: string, file: string): { facts: Server
   const where = (key: string) => `--config ${file}: ${key}`;
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = yaml().parse(text);
   } catch (e) {
     throw new RulesOptionError(`--config ${file}`, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

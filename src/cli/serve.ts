@@ -4,8 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { CONFIG_KEYS, applyRaw, loadConfigFile, type ServerConfig } from '../server/config.js';
-import { FtpServer } from '../server/server.js';
-import { jsonLineSink } from '../server/log.js';
 import { FtpgateError } from '../protocol/errors.js';
 
 function randomPassword(n = 16): string {
@@ -55,6 +53,9 @@ async function serve(opts: Record<string, unknown>, command: Command): Promise<v
     demoPassword = randomPassword();
     partial.users = [{ name: 'demo', password: demoPassword }];
   }
+  // loaded here, not at start-up: other subcommands do not pay for the server
+  const { FtpServer } = await import('../server/server.js');
+  const { jsonLineSink } = await import('../server/log.js');
   const root = resolve(partial.root ?? './ftp-root');
   await mkdir(root, { recursive: true });
   const log = jsonLineSink(partial.logFile);

@@ -1,7 +1,7 @@
 // Server configuration: defaults, the YAML file, CLI flags (every key is both), and validation with messages naming key and fix.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import YAML from 'yaml';
+import { yaml } from '../yaml-loader.js';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 import { isValidCidr } from '../protocol/host-port.js';
 import type { UserSpec } from './users.js';
@@ -180,7 +180,7 @@ export async function loadConfigFile(file: string): Promise<Record<string, unkno
     invalid('--config', `cannot read ${file}: ${(err as Error).message}`);
   }
   let doc: unknown;
-  try { doc = YAML.parse(text); } catch (err) { invalid('--config', `${file} is not valid YAML: ${(err as Error).message}`); }
+  try { doc = yaml().parse(text); } catch (err) { invalid('--config', `${file} is not valid YAML: ${(err as Error).message}`); }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) invalid('--config', `${file} must be a YAML mapping of keys`);
   return doc as Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import YAML from 'yaml';
+import { yaml } from '../yaml-loader.js';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
@@ -49,7 +49,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export async function loadUsersFile(file: string): Promise<UserSpec[]> {
   let doc: unknown;
   try {
-    doc = YAML.parse(await readFile(file, 'utf8'));
+    doc = yaml().parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new FtpgateError(ErrorCodes.CONFIG_INVALID, `users file ${file}: ${(err as Error).message}`, { cause: err });
   }
