@@ -20,7 +20,8 @@ export interface SplitResult {
  */
 export class CommandLineSplitter {
   private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly maxLine: number = LIMITS.MAX_COMMAND_LINE) {}
+  /** `latin1` keeps every byte as one char, for a relay that must forward names it cannot decode (the gateway). */
+  constructor(private readonly maxLine: number = LIMITS.MAX_COMMAND_LINE, private readonly encoding: 'utf8' | 'latin1' = 'utf8') {}
 
   push(chunk: Buffer): SplitResult {
     const lines: string[] = [];
@@ -32,7 +33,7 @@ export class CommandLineSplitter {
       let end = nl;
       if (end > start && data[end - 1] === CR) end--;
       if (end - start > this.maxLine) return { lines, overflow: true };
-      lines.push(decodeLine(data.subarray(start, end)));
+      lines.push(decodeLine(data.subarray(start, end), this.encoding));
       start = nl + 1;
     }
     const rest = data.subarray(start);
@@ -61,9 +62,9 @@ export function stripTelnet(bytes: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-function decodeLine(bytes: Buffer): string {
+function decodeLine(bytes: Buffer, encoding: 'utf8' | 'latin1'): string {
   // RFC 959: a NUL after CR stands for a CR inside a path name; we never accept raw CR or NUL in names.
-  return stripTelnet(bytes).toString('utf8').replace(/\0/g, '');
+  return stripTelnet(bytes).toString(encoding).replace(/\0/g, '');
 }
 
 export interface Command {

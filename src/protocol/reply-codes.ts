@@ -36,6 +36,8 @@ export const R = {
   NOT_IMPLEMENTED_PARAM: 504,
   NETWORK_PROTOCOL_NOT_SUPPORTED: 522,
   NOT_LOGGED_IN: 530,
+  /** RFC 2228: request denied for policy reasons (e.g. AUTH TLS through a gateway that must read the control channel). */
+  POLICY_DENIED: 534,
   PROT_NOT_SUPPORTED: 536,
   FILE_UNAVAILABLE: 550,
   PAGE_TYPE_UNKNOWN: 551,
