@@ -17,6 +17,8 @@ const TRANSFER_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 
 const TLS_VERBS = new Set(['AUTH', 'PBSZ', 'PROT', 'CCC', 'ADAT', 'MIC', 'CONF', 'ENC']);
 /** Long forms the gateway does not translate (RFC 1639). */
 const UNSUPPORTED_VERBS = new Set(['LPRT', 'LPSV']);
+/** Replies that end a transfer command (as opposed to the 200/211/213 of a STAT or NOOP sent during it). */
+const TRANSFER_FINALS = (code: number) => code === 226 || code === 250 || code >= 400;
 
 /** The client's half of the next data connection, as it negotiated it with the gateway. */
 type ClientSide =
@@ -25,7 +27,7 @@ type ClientSide =
 
 /** An upstream reply consumer, in the order the commands were sent (FIFO, as RFC 959 replies are ordered). */
 type Pending =
-  | { kind: 'forward'; resolve(r: ParsedReply): void; transform?: (r: ParsedReply) => ParsedReply }
+  | { kind: 'forward'; resolve(r: ParsedReply): void; transform?: (r: ParsedReply) => ParsedReply; duringTransfer?: boolean }
   | { kind: 'internal'; resolve(r: ParsedReply): void }
   | { kind: 'transfer'; onPreliminary(r: ParsedReply): void; onFinal(r: ParsedReply): void };
 
@@ -124,6 +126,16 @@ export class GatewaySession {
       else if (head.kind === 'forward') this.forward(r);
       return;
     }
+    if (head.kind === 'transfer' && !TRANSFER_FINALS(r.code)) {
+      // STAT or NOOP sent during the transfer is answered at once (RFC 959 4.1.3), before the transfer's own final reply
+      const i = this.pending.findIndex((p) => p.kind === 'forward' && p.duringTransfer);
+      if (i > 0) {
+        const p = this.pending.splice(i, 1)[0] as Extract<Pending, { kind: 'forward' }>;
+        this.forward(r);
+        p.resolve(r);
+        return;
+      }
+    }
     this.pending.shift();
     if (head.kind === 'forward') { this.forward(head.transform ? head.transform(r) : r); head.resolve(r); }
     else if (head.kind === 'internal') head.resolve(r);
@@ -156,8 +168,9 @@ export class GatewaySession {
   });
 
   private forwardCommand(line: string, transform?: (r: ParsedReply) => ParsedReply): Promise<ParsedReply> {
+    const duringTransfer = this.pending.some((p) => p.kind === 'transfer') && /^\s*(STAT|NOOP)\b/i.test(line);
     return new Promise((resolve) => {
-      this.pending.push({ kind: 'forward', resolve, transform });
+      this.pending.push({ kind: 'forward', resolve, transform, duringTransfer });
       this.sendUpstream(line);
     });
   }
@@ -342,7 +355,8 @@ export class GatewaySession {
         onPreliminary: (r) => {
           if (sawPreliminary) { this.forward(r); return; }
           sawPreliminary = true;
-          const join = Promise.all([makeClientSide(), up.socket]);
+          const sideError = (side: 'client' | 'server') => (err: Error) => { throw Object.assign(new Error(err.message), { side }); };
+          const join = Promise.all([makeClientSide().catch(sideError('client')), up.socket.catch(sideError('server'))]);
           join.catch(() => {});
           // The client sees "150" only once its data connection is being made (active: already connected).
           this.out = this.out.then(async () => {
@@ -357,9 +371,8 @@ export class GatewaySession {
             const rl = relay(c, s);
             relayed = rl.done;
             abortRelay = rl.abort;
-          }, (err: Error) => {
-            const side = /server|FTP server/.test(err.message) && !(err.message.includes(this.peer)) ? 'server' : 'client';
-            failClient(R.CANT_OPEN_DATA, side === 'client' ? `Can't open data connection: ${err.message}` : `Gateway cannot open a data connection to the FTP server: ${err.message}`);
+          }, (err: Error & { side?: string }) => {
+            failClient(R.CANT_OPEN_DATA, err.side === 'client' ? `Can't open data connection: ${err.message}` : `Gateway cannot open a data connection to the FTP server: ${err.message}`);
           });
           preliminaryHandled();
         },

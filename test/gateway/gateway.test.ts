@@ -38,18 +38,18 @@ before(async () => {
   const cert = makeCert(local.path);
   server = new FtpServer({
     listen: [{ host: '127.0.0.1', port: 0 }], root: root.path, users: [{ name: USER, password: PASS, write: true }],
-    pasvPorts: { min: 55000, max: 55049 }, tlsCert: cert.cert, tlsKey: cert.key,
+    pasvPorts: { min: 56000, max: 56049 }, tlsCert: cert.cert, tlsKey: cert.key,
   });
   const [s] = await server.listen();
   // A server that advertises an address nobody can reach (behind NAT without a passive address).
   natServer = new FtpServer({
     listen: [{ host: '127.0.0.1', port: 0 }], root: root.path, users: [{ name: USER, password: PASS, write: true }],
-    pasvPorts: { min: 55050, max: 55099 }, pasvAddress: '10.255.255.1',
+    pasvPorts: { min: 56050, max: 56099 }, pasvAddress: '10.255.255.1',
   });
   const [n] = await natServer.listen();
-  await startGateway('passive', s.port, { upstreamMode: 'passive' }, { min: 55100, max: 55149 });
-  await startGateway('active', s.port, { upstreamMode: 'active', activePorts: { min: 55150, max: 55199 } }, { min: 55200, max: 55249 });
-  await startGateway('nat', n.port, { upstreamMode: 'passive' }, { min: 55250, max: 55299 });
+  await startGateway('passive', s.port, { upstreamMode: 'passive' }, { min: 56100, max: 56149 });
+  await startGateway('active', s.port, { upstreamMode: 'active', activePorts: { min: 56150, max: 56199 } }, { min: 56200, max: 56249 });
+  await startGateway('nat', n.port, { upstreamMode: 'passive' }, { min: 56250, max: 56299 });
 });
 
 after(async () => {
@@ -186,7 +186,7 @@ for (const kind of THIRD) {
       t.skip(`${kind} not installed`);
       return;
     }
-    const base = 55300 + THIRD.indexOf(kind) * 30;
+    const base = 56300 + THIRD.indexOf(kind) * 30;
     const srv = await startThirdPartyServer(kind, { pasvPorts: { min: base, max: base + 9 } });
     const g = await startGateway(`3p-${kind}`, srv.port, { upstreamMode: 'passive' }, { min: base + 10, max: base + 19 });
     const gUrl = (p: string) => `ftp://${srv.user}:${srv.password}@127.0.0.1:${g.port}/${p}`;
@@ -346,13 +346,13 @@ test('gateway: no data set-up → 425; unreachable server → 421 naming it; per
   const deadPort = dead.port;
   dead.server.close();
   await once(dead.server, 'close');
-  const g = await startGateway('dead', deadPort, { maxConnectionsPerIp: 2 }, { min: 55290, max: 55299 });
+  const g = await startGateway('dead', deadPort, { maxConnectionsPerIp: 2 }, { min: 56400, max: 56409 });
   const d = await RawFtp.connect(g.port);
   const r = await d.next();
   assert.equal(r?.code, 421);
   assert.match(r!.message, new RegExp(`127\\.0\\.0\\.1:${deadPort}: connection refused`));
   d.close();
-  const limited = await startGateway('limited', (server.addresses()[0]).port, { maxConnectionsPerIp: 2 }, { min: 55280, max: 55289 });
+  const limited = await startGateway('limited', (server.addresses()[0]).port, { maxConnectionsPerIp: 2 }, { min: 56410, max: 56419 });
   const a = await login(limited.port);
   const b = await login(limited.port);
   const third = await RawFtp.connect(limited.port);
@@ -367,4 +367,47 @@ test('filterFeatures: drops TLS features, adds EPRT/EPSV once, leaves other repl
   assert.deepEqual(r.lines, ['211-Features:', ' EPSV', ' MLST type*;', ' EPRT', '211 End']);
   const plain = { code: 500, message: 'no', lines: ['500 no'] };
   assert.equal(filterFeatures(plain), plain);
+});
+
+test('gateway: NOOP and STAT during a transfer are answered at once; ABOR stops a transfer (426 then 226); the session goes on', async () => {
+  const sha = await randomFile(join(root.path, 'slow.bin'), 32 * MiB);
+  const c = await login(gateways.passive.port);
+  try {
+    assert.equal((await c.cmd('TYPE I')).code, 200);
+    let r = await c.cmd('EPSV');
+    const data = connect({ host: '127.0.0.1', port: parseEpsvReply(r.message) });
+    data.pause(); // a slow reader: the transfer stays in flight
+    await once(data, 'connect');
+    assert.equal((await c.cmd('RETR slow.bin')).code, 150);
+    r = await c.cmd('NOOP');
+    assert.equal(r.code, 200, `NOOP during the transfer: ${r.code} ${r.message}`);
+    r = await c.cmd('STAT');
+    assert.ok([211, 212, 213].includes(r.code), `STAT during the transfer: ${r.code} ${r.message}`);
+    const chunks: Buffer[] = [];
+    data.on('data', (d) => chunks.push(d));
+    const closed = once(data, 'close');
+    data.resume();
+    const fin = await c.next(30_000);
+    assert.equal(fin?.code, 226);
+    await closed;
+    assert.equal(sha256(Buffer.concat(chunks)), sha);
+
+    // ABOR in the middle of a transfer
+    r = await c.cmd('EPSV');
+    const d2 = connect({ host: '127.0.0.1', port: parseEpsvReply(r.message) });
+    d2.pause();
+    d2.on('error', () => {});
+    await once(d2, 'connect');
+    assert.equal((await c.cmd('RETR slow.bin')).code, 150);
+    const a1 = await c.cmd('ABOR');
+    const a2 = await c.next();
+    // RFC 959: 426 for the aborted transfer, then 2xx for ABOR (225 when the server had already seen the reset)
+    assert.equal(a1.code, 426, a1.message);
+    assert.ok(a2 && [225, 226].includes(a2.code), `${a2?.code} ${a2?.message}`);
+    d2.destroy();
+    assert.equal((await c.cmd('NOOP')).code, 200);
+    assert.equal((await c.cmd('SIZE slow.bin')).code, 213);
+  } finally {
+    c.close();
+  }
 });
