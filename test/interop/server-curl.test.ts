@@ -1,8 +1,8 @@
-// Interop: real curl against the ftpgate server in EPSV, PASV, EPRT and PORT modes, IPv4 and IPv6, resume, create-dirs, name list; SHA-256 checked.
+// Interop: real curl against the ftpgate server in EPSV, PASV, EPRT and PORT modes (odd sizes and 100 MiB each), IPv4 and IPv6, resume, create-dirs, name list; SHA-256 checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, ftruncateSync, statSync, createReadStream, createWriteStream } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, ftruncateSync, rmSync, statSync, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { FtpServer } from '../../src/server/index.js';
 import { peer, requirePeer, run, describeRun } from '../helpers/peers.js';
@@ -58,10 +58,8 @@ async function curl(args: string[], timeoutMs = 120_000) {
   return r;
 }
 
-/** Upload, check the server copy, download, check the local copy. Returns curl's verbose logs. */
-async function roundTrip(mode: string[], size: number, name: string, url: (p?: string) => string = url4): Promise<string> {
-  const src = join(local.path, name);
-  const sha = await randomFile(src, size);
+/** Upload `src` as `name`, check the server copy, download, check the local copy. Returns curl's verbose logs. */
+async function roundTripFile(mode: string[], src: string, sha: string, size: number, name: string, url: (p?: string) => string = url4): Promise<string> {
   const up = await curl([...mode, '-T', src, url(name)]);
   assert.equal(await sha256File(join(root.path, name)), sha, `server copy of ${name} differs after upload`);
   const back = join(local.path, name + '.back');
@@ -71,25 +69,44 @@ async function roundTrip(mode: string[], size: number, name: string, url: (p?: s
   return up.stderr + down.stderr;
 }
 
+/** Make a random file of `size` bytes, then roundTripFile it. */
+async function roundTrip(mode: string[], size: number, name: string, url: (p?: string) => string = url4): Promise<string> {
+  const src = join(local.path, name);
+  return roundTripFile(mode, src, await randomFile(src, size), size, name, url);
+}
+
+/** Prove the mode really was used (curl -v shows the commands it sent). */
+function assertModeUsed(mode: string, log: string): void {
+  const cmd = { EPSV: /> EPSV/, PASV: /> PASV/, EPRT: /> EPRT \|1\|127\.0\.0\.1\|/, PORT: /> PORT 127,0,0,1,/ }[mode]!;
+  assert.match(log, cmd, `curl did not use ${mode}`);
+  if (mode === 'PASV') assert.doesNotMatch(log, /> EPSV/);
+  if (mode === 'PORT') assert.doesNotMatch(log, /> EPRT/);
+  assert.match(log, /< 226/);
+}
+
 for (const [mode, opts] of Object.entries(MODES)) {
   test(`curl ${mode}: upload+download of ${ODD_SIZES.join(', ')} bytes, SHA-256 equal`, async (t) => {
     if (!requirePeer(t, 'curl')) return;
-    for (const size of ODD_SIZES) {
-      const log = await roundTrip(opts, size, `curl-${mode}-${size}.bin`);
-      // Prove the mode really was used (curl -v shows the commands it sent).
-      const cmd = { EPSV: /> EPSV/, PASV: /> PASV/, EPRT: /> EPRT \|1\|127\.0\.0\.1\|/, PORT: /> PORT 127,0,0,1,/ }[mode]!;
-      assert.match(log, cmd, `curl did not use ${mode}`);
-      if (mode === 'PASV') assert.doesNotMatch(log, /> EPSV/);
-      if (mode === 'PORT') assert.doesNotMatch(log, /> EPRT/);
-      assert.match(log, /< 226/);
-    }
+    for (const size of ODD_SIZES) assertModeUsed(mode, await roundTrip(opts, size, `curl-${mode}-${size}.bin`));
   });
 }
 
-for (const mode of ['EPSV', 'PORT'] as const) {
+/** One 100 MiB source file, made on first use and shared by every mode. */
+let big: Promise<{ path: string; sha: string }> | undefined;
+const bigFile = () => (big ??= (async () => {
+  const path = join(local.path, 'big-100MiB.bin');
+  return { path, sha: await randomFile(path, 100 * MiB) };
+})());
+
+for (const [mode, opts] of Object.entries(MODES)) {
   test(`curl ${mode}: 100 MiB upload+download, SHA-256 equal`, async (t) => {
     if (!requirePeer(t, 'curl')) return;
-    await roundTrip(MODES[mode], 100 * MiB, `curl-big-${mode}.bin`);
+    const { path, sha } = await bigFile();
+    const name = `curl-big-${mode}.bin`;
+    assertModeUsed(mode, await roundTripFile(opts, path, sha, 100 * MiB, name));
+    // 200 MiB per mode: free the disk before the next one
+    rmSync(join(root.path, name));
+    rmSync(join(local.path, name + '.back'));
   });
 }
 

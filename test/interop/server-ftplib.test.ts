@@ -1,12 +1,12 @@
-// Interop: Python's stdlib ftplib (Debian /usr/bin/python3) against the ftpgate server: set_pasv True/False, mlsd(), rest=, IPv6; SHA-256 checked.
+// Interop: Python's stdlib ftplib (Debian /usr/bin/python3) against the ftpgate server: set_pasv True/False (odd sizes and 100 MiB), mlsd(), rest=, IPv6; SHA-256 checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdirSync, copyFileSync, truncateSync, statSync, createReadStream, createWriteStream } from 'node:fs';
+import { mkdirSync, copyFileSync, rmSync, truncateSync, statSync, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { FtpServer } from '../../src/server/index.js';
 import { peer, requirePeer, run, describeRun } from '../helpers/peers.js';
-import { tempDir, randomFile, sha256File, ODD_SIZES, type TempDir } from '../helpers/files.js';
+import { tempDir, randomFile, sha256File, ODD_SIZES, MiB, type TempDir } from '../helpers/files.js';
 
 const PASV = { min: 52200, max: 52299 };
 const USER = 'py';
@@ -147,6 +147,31 @@ for (const pasv of [true, false]) {
     const [r] = await ftplib(pasv, [{ op: 'stor', local: src, remote: name, rest: 654321 }]);
     assert.match(r.reply!, /^226/);
     assert.equal(await sha256File(join(root.path, name)), sha);
+  });
+}
+
+/** One 100 MiB source file, made on first use and shared by both data modes. */
+let big: Promise<{ path: string; sha: string }> | undefined;
+const bigFile = () => (big ??= (async () => {
+  const path = join(local.path, 'big-100MiB.bin');
+  return { path, sha: await randomFile(path, 100 * MiB) };
+})());
+
+for (const pasv of [true, false]) {
+  test(`ftplib set_pasv(${pasv}): storbinary+retrbinary of 100 MiB, SHA-256 equal`, async (t) => {
+    if (!requirePeer(t, 'python3')) return;
+    const { path, sha } = await bigFile();
+    const name = `py-big-${pasv ? 'pasv' : 'active'}.bin`;
+    const back = join(local.path, name + '.back');
+    const res = await ftplib(pasv, [{ op: 'stor', local: path, remote: name }, { op: 'retr', remote: name, local: back }, { op: 'size', remote: name }]);
+    assert.match(res[0].reply!, /^226/);
+    assert.match(res[1].reply!, /^226/);
+    assert.equal(res[2].size, 100 * MiB);
+    assert.equal(await sha256File(join(root.path, name)), sha, 'server copy differs after storbinary');
+    assert.equal(statSync(back).size, 100 * MiB);
+    assert.equal(await sha256File(back), sha, 'downloaded copy differs after retrbinary');
+    rmSync(join(root.path, name));
+    rmSync(back);
   });
 }
 

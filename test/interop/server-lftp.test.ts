@@ -1,8 +1,8 @@
-// Interop: real lftp against the ftpgate server: passive on/off, mirror, mirror -R (parallel), pget -n 4; SHA-256 checked.
+// Interop: real lftp against the ftpgate server: passive on/off (odd sizes and 100 MiB), mirror, mirror -R (parallel), pget -n 4; SHA-256 checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { FtpServer } from '../../src/server/index.js';
 import { peer, requirePeer, run, describeRun } from '../helpers/peers.js';
 import { tempDir, randomFile, sha256File, ODD_SIZES, MiB, type TempDir } from '../helpers/files.js';
@@ -131,9 +131,38 @@ for (const passive of [true, false]) {
   });
 }
 
+/** One 100 MiB source file, made on first use and shared by the 100 MiB tests. */
+let big: Promise<{ path: string; sha: string }> | undefined;
+const bigFile = () => (big ??= (async () => {
+  const path = join(local.path, 'big-100MiB.bin');
+  return { path, sha: await randomFile(path, 100 * MiB) };
+})());
+
+for (const passive of [true, false]) {
+  test(`lftp ftp:passive-mode ${passive ? 'on' : 'off'}: 100 MiB put and get, SHA-256 equal`, async (t) => {
+    if (!requirePeer(t, 'lftp')) return;
+    const { path, sha } = await bigFile();
+    const name = `lftp-big-${passive ? 'pasv' : 'active'}.bin`;
+    const back = join(local.path, name + '.back');
+    const r = await lftp([`set ftp:passive-mode ${passive ? 'on' : 'off'}`], [`put ${path} -o ${name}`, `get ${name} -o ${back}`]);
+    if (passive) assert.match(r.stderr, /---> (EPSV|PASV)/);
+    else {
+      assert.match(r.stderr, /---> (EPRT|PORT) /);
+      assert.doesNotMatch(r.stderr, /---> (EPSV|PASV)/);
+    }
+    assert.equal(statSync(join(root.path, name)).size, 100 * MiB);
+    assert.equal(await sha256File(join(root.path, name)), sha, 'server copy differs after put');
+    assert.equal(statSync(back).size, 100 * MiB);
+    assert.equal(await sha256File(back), sha, 'downloaded copy differs after get');
+    rmSync(join(root.path, name));
+    rmSync(back);
+  });
+}
+
 test('lftp pget -n 4 of a 100 MiB file (4 connections, REST at 4 offsets), SHA-256 equal', async (t) => {
   if (!requirePeer(t, 'lftp')) return;
-  const sha = await randomFile(join(root.path, 'pget-big.bin'), 100 * MiB);
+  const { path, sha } = await bigFile();
+  copyFileSync(path, join(root.path, 'pget-big.bin'));
   const out = join(local.path, 'pget-big.bin');
   commands.length = 0;
   await lftp(['set ftp:passive-mode on', 'set pget:min-chunk-size 1M'], [`pget -n 4 pget-big.bin -o ${out}`]);

@@ -15,7 +15,7 @@ const MAIN = resolve('dist/src/cli/main.js');
 const CURL = '/usr/bin/curl';
 const haveCurl = (t: Skippable) => requirePeer(t, 'curl') !== undefined;
 
-function startServe(args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+function startServe(args: string[], cwd: string): Promise<{ child: ChildProcess; port: number; stderr: () => string; stdout: () => string }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [MAIN, 'serve', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
@@ -23,7 +23,7 @@ function startServe(args: string[], cwd: string): Promise<{ child: ChildProcess;
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /"event":"listening","host":"[^"]+","port":(\d+)/.exec(out);
-      if (m) res({ child, port: Number(m[1]), stderr: () => err });
+      if (m) res({ child, port: Number(m[1]), stderr: () => err, stdout: () => out });
     });
     child.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
   });
@@ -36,19 +36,26 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('serve with no arguments: ./ftp-root on 127.0.0.1:2121, demo user, a curl line that works', async (t) => {
+test('serve with no arguments: ./ftp-root on 127.0.0.1:2121, passive ports 50000-50100, demo user, a curl line that works', async (t) => {
   if (!haveCurl(t)) return;
   const dir = await mkdtemp(join(tmpdir(), 'fg-serve-'));
-  const { child, port, stderr } = await startServe([], dir);
+  const { child, port, stderr, stdout: log } = await startServe([], dir);
   try {
     assert.equal(port, 2121);
     await new Promise((r) => setTimeout(r, 100));
     const line = /try:\s+(curl (ftp:\/\/demo:([A-Za-z0-9]+)@127\.0\.0\.1:2121\/))/.exec(stderr());
     assert.ok(line, `no curl line in: ${stderr()}`);
+    // the default passive range is printed for the firewall, and is the one the log reports
+    assert.match(stderr(), /ftpgate serving \S*ftp-root on 127\.0\.0\.1:2121 \(passive ports 50000-50100\)/);
+    assert.match(log(), /"event":"listening","host":"127\.0\.0\.1","port":2121,"pasvPorts":"50000-50100"/);
     assert.ok(existsSync(join(dir, 'ftp-root')));
     await writeFile(join(dir, 'ftp-root', 'hello.txt'), 'hi\n');
-    const { stdout } = await run(CURL, ['-sS', line[2] + 'hello.txt']);
+    const { stdout, stderr: verbose } = await run(CURL, ['-sS', '-v', line[2] + 'hello.txt']);
     assert.equal(stdout, 'hi\n');
+    // and the data connection really used a port of that range
+    const epsv = /< 229 .*\(\|\|\|(\d+)\|\)/.exec(verbose);
+    assert.ok(epsv, `no EPSV reply in curl -v output: ${verbose}`);
+    assert.ok(Number(epsv[1]) >= 50000 && Number(epsv[1]) <= 50100, `passive port ${epsv[1]} outside 50000-50100`);
   } finally {
     await stop(child);
     await rm(dir, { recursive: true, force: true });

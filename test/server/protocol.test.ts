@@ -1,14 +1,16 @@
 // Server protocol conformance over real sockets: FEAT/HELP/STAT, file commands, ABOR/STAT/NOOP during a transfer,
-// EPSV ALL, TYPE A, REST, connection and login limits, interrupted uploads, listing names with CR/LF.
+// EPSV ALL, TYPE A, REST, connection and login limits, interrupted uploads, listing names with CR/LF,
+// STOU/ALLO/MODE/STRU/SYST, and the passive accept timeout (data_timeout).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { mkdirSync, writeFileSync, readFileSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { FtpServer } from '../../src/server/index.js';
-import { parseEpsvReply } from '../../src/protocol/host-port.js';
+import { parseEpsvReply, parsePasvReply } from '../../src/protocol/host-port.js';
 import { RawFtp } from '../helpers/raw-ftp.js';
-import { tempDir, randomFile, MiB, type TempDir } from '../helpers/files.js';
+import { tempDir, randomFile, sha256, MiB, type TempDir } from '../helpers/files.js';
 
 let dir: TempDir;
 let server: FtpServer;
@@ -196,6 +198,97 @@ test('a new PASV closes the previous passive listener', async () => {
   assert.notEqual(first, second);
   await assert.rejects(dataConnect(first), /ECONNREFUSED/);
   c.close();
+});
+
+test('STOU stores under a new unique name: 150 "FILE: name", 226 names it, content SHA-256 equal, existing files untouched', async () => {
+  mkdirSync(join(root(), 'stou'));
+  writeFileSync(join(root(), 'stou', 'report'), 'existing');
+  const c = await session();
+  const names: string[] = [];
+  try {
+    assert.equal((await c.cmd('TYPE I')).code, 200);
+    assert.equal((await c.cmd('CWD stou')).code, 250);
+    const payload = randomBytes(100003);
+    for (const cmd of ['STOU', 'STOU report', 'STOU report']) {
+      const d = await epsv(c);
+      const first = await c.cmd(cmd);
+      assert.equal(first.code, 150, `${cmd} -> ${first.code} ${first.message}`);
+      // RFC 1123 4.1.2.9: the preliminary reply carries the name as "FILE: pppp"
+      const m = /^FILE: (\S+)$/.exec(first.message);
+      assert.ok(m, `${cmd}: 150 does not name the file: ${first.message}`);
+      d.end(payload);
+      const last = await c.next();
+      assert.deepEqual([last!.code, last!.message], [226, `Transfer complete; stored as /stou/${m[1]}`]);
+      assert.equal(sha256(readFileSync(join(root(), 'stou', m[1]))), sha256(payload), `${cmd}: stored content differs`);
+      names.push(m[1]);
+    }
+  } finally {
+    c.close();
+  }
+  assert.match(names[0], /^ftpgate-\d+-[0-9a-f]{8}$/);
+  assert.match(names[1], /^report\.[0-9a-f]{8}$/);
+  assert.match(names[2], /^report\.[0-9a-f]{8}$/);
+  assert.equal(new Set(names).size, 3, `names repeat: ${names}`);
+  assert.equal(readFileSync(join(root(), 'stou', 'report'), 'utf8'), 'existing');
+  assert.deepEqual(readdirSync(join(root(), 'stou')).sort(), [...names, 'report'].sort());
+});
+
+test('ALLO 202, MODE S 200 / B,C 504, STRU F 200 / R,P 504, SYST 215 UNIX Type: L8 (before and after login)', async () => {
+  const c = await RawFtp.connect(port);
+  try {
+    assert.equal((await c.next())!.code, 220);
+    const early = await c.cmd('SYST');
+    assert.deepEqual([early.code, early.message], [215, 'UNIX Type: L8']);
+    assert.equal((await c.cmd('MODE S')).code, 530);
+    await c.cmd('USER u');
+    assert.equal((await c.cmd('PASS p')).code, 230);
+    const codes = async (cmds: string[]) => { const out: number[] = []; for (const x of cmds) out.push((await c.cmd(x)).code); return out; };
+    assert.deepEqual(await codes(['ALLO 1000', 'ALLO 1000 R 512', 'ALLO']), [202, 202, 202]);
+    assert.deepEqual(await codes(['MODE S', 'MODE s', 'MODE B', 'MODE C', 'MODE']), [200, 200, 504, 504, 501]);
+    assert.deepEqual(await codes(['STRU F', 'STRU f', 'STRU R', 'STRU P', 'STRU']), [200, 200, 504, 504, 501]);
+    const syst = await c.cmd('SYST');
+    assert.deepEqual([syst.code, syst.message], [215, 'UNIX Type: L8']);
+    // after the refused MODE B / STRU R the session still transfers in stream mode
+    writeFileSync(join(root(), 'mode.txt'), 'stream mode\n');
+    await c.cmd('TYPE I');
+    const r = await retr(c, 'RETR mode.txt');
+    assert.deepEqual(r.codes, [150, 226]);
+    assert.equal(r.data.toString(), 'stream mode\n');
+  } finally {
+    c.close();
+  }
+});
+
+test('data_timeout: PASV/EPSV then RETR/STOR/LIST without connecting gets 425 after about data_timeout; the port is closed, the session goes on', async () => {
+  const srv = new FtpServer({ root: root(), listen: [{ host: '127.0.0.1', port: 0 }], users: [{ name: 'u', password: 'p' }], pasvPorts: { min: 52600, max: 52649 }, dataTimeout: 1 });
+  const [{ port: p }] = await srv.listen();
+  writeFileSync(join(root(), 'wait.txt'), 'waited for\n');
+  const c = await RawFtp.connect(p);
+  try {
+    await c.login();
+    for (const [setup, cmd] of [['PASV', 'RETR wait.txt'], ['EPSV', 'STOR never.txt'], ['EPSV', 'LIST']]) {
+      const r = await c.cmd(setup);
+      assert.equal(r.code, setup === 'PASV' ? 227 : 229);
+      const dport = setup === 'PASV' ? parsePasvReply(r.message).port : parseEpsvReply(r.message);
+      const t0 = Date.now();
+      const x = await c.cmd(cmd, 10_000);
+      const waited = Date.now() - t0;
+      assert.equal(x.code, 425, `${setup} + ${cmd} without a data connection -> ${x.code} ${x.message}`);
+      assert.match(x.message, /within 1s/);
+      assert.ok(waited >= 900 && waited < 3000, `${cmd}: 425 after ${waited} ms, expected about 1000 ms (data_timeout 1; the default is 30)`);
+      await assert.rejects(dataConnect(dport), /ECONNREFUSED/, `passive port ${dport} still open after the timeout`);
+      assert.equal((await c.cmd('NOOP')).code, 200);
+    }
+    assert.ok(!existsSync(join(root(), 'never.txt')), 'STOR without a data connection created the file');
+    // and a transfer that does connect still works
+    await c.cmd('TYPE I');
+    const r = await retr(c, 'RETR wait.txt');
+    assert.deepEqual(r.codes, [150, 226]);
+    assert.equal(r.data.toString(), 'waited for\n');
+  } finally {
+    c.close();
+    await srv.close(100);
+  }
 });
 
 test('connection limit per address answers 421; failed logins are limited', async () => {
