@@ -25,6 +25,10 @@
 //                       MasqueradeAddress, pyftpdlib masquerade_address) — e.g. a bogus '10.255.255.1'.
 //   anonymous           log in as 'anonymous' (any password) instead of the test user. Read-only
 //                       on vsftpd/ProFTPD, read-write on pyftpdlib; pure-ftpd: throws.
+//   removeCommands      pyftpdlib only (others throw): verbs deleted from the handler's proto_cmds, so the server
+//                       answers them `500 Command "EPRT" not understood.` like a server that never implemented them.
+//   protocolLog         pyftpdlib only (others throw; vsftpd logs its protocol anyway): log every command and reply
+//                       at DEBUG level into log(), as `<- EPRT |1|127.0.0.1|55201|` and `-> 500 Command ...`.
 //
 // The C servers need the ftpgate-test system user and the .peers/ trees, both made by
 // scripts/install-peers.sh (run by `npm test`); pyftpdlib needs Debian's python3-pyftpdlib (+ python3-openssl for TLS).
@@ -48,6 +52,8 @@ export interface ThirdPartyOptions {
   pasvDisabled?: boolean;
   masqueradeAddress?: string;
   anonymous?: boolean;
+  removeCommands?: string[];
+  protocolLog?: boolean;
 }
 
 export interface ThirdPartyServer {
@@ -342,6 +348,12 @@ def refuse(self, line):
 if cfg.get('pasvDisabled'):
     H.ftp_PASV = refuse
     H.ftp_EPSV = refuse
+if cfg.get('removeCommands'):
+    H.proto_cmds = {k: v for k, v in base.proto_cmds.items() if k not in cfg['removeCommands']}
+if cfg.get('protocolLog'):
+    import logging
+    from pyftpdlib.log import config_logging
+    config_logging(level=logging.DEBUG)
 srv = FTPServer((cfg['host'], 0), H)
 print('READY %d' % srv.socket.getsockname()[1], flush=True)
 srv.serve_forever(timeout=0.5)
@@ -353,6 +365,7 @@ function preparePyftpdlib(o: ThirdPartyOptions, host: string, root: string, tls?
   const cfg = {
     host, root, user, password, anonymous: !!o.anonymous, pasvMin: o.pasvPorts.min, pasvMax: o.pasvPorts.max,
     masquerade: o.masqueradeAddress, pasvDisabled: !!o.pasvDisabled,
+    removeCommands: (o.removeCommands ?? []).map((c) => c.toUpperCase()), protocolLog: !!o.protocolLog,
     tls: tls ? (o.tls === 'required' ? 'required' : 'explicit') : undefined, cert: tls?.cert, key: tls?.key,
   };
   return {
@@ -372,6 +385,9 @@ function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
 /** Start one server; throws with its output when it does not come up. */
 export async function startThirdPartyServer(kind: ThirdPartyKind, o: ThirdPartyOptions): Promise<ThirdPartyServer> {
   if (!thirdPartyAvailable(kind, { tls: !!o.tls })) throw new Error(`${kind} is not available here (run: bash scripts/install-peers.sh)`);
+  if (kind !== 'pyftpdlib' && (o.removeCommands?.length || o.protocolLog)) {
+    throw new Error(`removeCommands and protocolLog are pyftpdlib options; ${kind} does not support them here`);
+  }
   const host = o.host ?? '127.0.0.1';
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
