@@ -109,6 +109,53 @@ async function benchClients(root: string, curl: string): Promise<string[]> {
   ])];
 }
 
+/** The gateway's cost: the same transfers through `ftpgate gateway` and straight to the server (the ratio is the overhead). */
+async function benchGateway(root: string, curl: string): Promise<string[]> {
+  const srv = await startFtpgate(root);
+  const port = Number(/:(\d+)\/$/.exec(srv.url)![1]);
+  const gw: ChildProcess = spawn(process.execPath, [MAIN, 'gateway', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${port}`, '--pasv-ports', '57000-57999', '--log-file', '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const gwPort = await new Promise<number>((res, rej) => {
+    let err = '';
+    gw.stderr!.on('data', (d) => { err += d; const m = /gateway on 127\.0\.0\.1:(\d+)/.exec(err); if (m) res(Number(m[1])); });
+    gw.on('exit', (c) => rej(new Error(`gateway exited ${c}: ${err}`)));
+  });
+  const viaGw = srv.url.replace(`:${port}/`, `:${gwPort}/`);
+  const rows: Row[] = [];
+  const targets = [
+    { name: 'via gateway, client passive', url: viaGw, mode: [] as string[] },
+    { name: 'via gateway, client active', url: viaGw, mode: ['-P', '127.0.0.1'] },
+    { name: 'direct to the server', url: srv.url, mode: [] as string[] },
+  ];
+  try {
+    for (const t of targets) {
+      const down: number[] = [], up: number[] = [];
+      for (let i = 0; i < REPS; i++) {
+        const d = await timedRun(curl, ['-sS', '--fail', ...t.mode, '-o', '/dev/null', t.url + 'big.bin']);
+        if (d.code !== 0) throw new Error(`${t.name} download failed: ${d.stderr}`);
+        down.push(d.ms);
+        const u = await timedRun(curl, ['-sS', '--fail', ...t.mode, '-T', join(root, 'big.bin'), t.url + `gup-${i}.bin`]);
+        if (u.code !== 0) throw new Error(`${t.name} upload failed: ${u.stderr}`);
+        up.push(u.ms);
+        rmSync(join(root, `gup-${i}.bin`), { force: true });
+      }
+      const urls: string[] = [];
+      for (let i = 0; i < SMALL; i++) urls.push('-o', '/dev/null', t.url + `small/s${i}.bin`);
+      const sm = await timedRun(curl, ['-sS', '--fail', ...t.mode, ...urls]);
+      if (sm.code !== 0) throw new Error(`${t.name} small files failed: ${sm.stderr}`);
+      rows.push({ name: t.name, values: { down: SIZE_MIB / (median(down) / 1000), up: SIZE_MIB / (median(up) / 1000), small: SMALL / (sm.ms / 1000), rss: t.url === viaGw ? vmHwmKiB(gw.pid!) / 1024 : NaN } });
+    }
+  } finally {
+    const e = new Promise((r) => gw.once('exit', r)); gw.kill('SIGTERM'); await e;
+    await srv.stop();
+  }
+  return [printTable(`Gateway (curl → ftpgate gateway → ftpgate server vs curl → server, ${SIZE_MIB} MiB, median of ${REPS}; the gateway always passive to the server)`, rows, [
+    { key: 'down', label: 'download MiB/s', higherIsBetter: true, fmt: (n) => n.toFixed(0) },
+    { key: 'up', label: 'upload MiB/s', higherIsBetter: true, fmt: (n) => n.toFixed(0) },
+    { key: 'small', label: 'small files/s', higherIsBetter: true, fmt: (n) => n.toFixed(0) },
+    { key: 'rss', label: 'gateway peak RSS MiB', higherIsBetter: false, fmt: (n) => (Number.isNaN(n) ? '-' : n.toFixed(1)) },
+  ])];
+}
+
 async function main(): Promise<void> {
   const curl = peer('curl');
   if (!curl) throw new Error('curl is required for the benchmark (bash scripts/install-peers.sh)');
@@ -119,8 +166,10 @@ async function main(): Promise<void> {
     await randomFile(join(root, 'big.bin'), SIZE_MIB * MiB);
     for (let i = 0; i < SMALL; i++) writeFileSync(join(root, 'small', `s${i}.bin`), Buffer.alloc(4096, i));
     console.log(`ftpgate benchmark: node ${process.version}, ${SIZE_MIB} MiB, ${REPS} repetitions, loopback`);
-    await benchServers(root, curl);
-    await benchClients(root, curl);
+    const only = process.env.BENCH_ONLY?.split(',');
+    if (!only || only.includes('servers')) await benchServers(root, curl);
+    if (!only || only.includes('clients')) await benchClients(root, curl);
+    if (!only || only.includes('gateway')) await benchGateway(root, curl);
   } finally { d.cleanup(); }
 }
 
