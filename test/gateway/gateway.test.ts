@@ -411,3 +411,33 @@ test('gateway: NOOP and STAT during a transfer are answered at once; ABOR stops 
     c.close();
   }
 });
+
+test('gateway: IPv6 clients reach an IPv4 server (EPSV and EPRT |2| over [::1], family translated); PASV over IPv6 is refused with a hint', async (t) => {
+  if (!requirePeer(t, 'curl')) return;
+  const log: LogEvent[] = [];
+  const gw = new FtpGateway({ listen: [{ host: '::1', port: 0 }], upstream: { host: '127.0.0.1', port: server.addresses()[0].port }, pasvPorts: { min: 56420, max: 56439 }, logger: (e) => log.push(e) });
+  const [a] = await gw.listen();
+  try {
+    const name = 'gw-v6.bin';
+    const src = join(local.path, name);
+    const sha = await randomFile(src, 1_000_003);
+    const u6 = (p: string) => `ftp://${USER}:${PASS}@[::1]:${a.port}/${p}`;
+    for (const mode of [[], ['-P', '::1']]) {
+      await curl([...mode, '-T', src, u6(name)]);
+      assert.equal(await sha256File(join(root.path, name)), sha);
+      const back = join(local.path, name + '.v6');
+      const r = await curl([...mode, '-o', back, u6(name)]);
+      assert.equal(await sha256File(back), sha);
+      assert.match(r.stderr, mode.length ? /> EPRT \|2\|::1\|/ : /> EPSV/);
+    }
+    const c = await RawFtp.connect(a.port, '::1');
+    await c.login(USER, PASS);
+    const r = await c.cmd('PASV');
+    assert.equal(r.code, 501);
+    assert.match(r.message, /use EPSV/);
+    c.close();
+    assert.ok(log.some((e) => e.event === 'data' && e.client === '::1' && e.upstream === 'EPSV' && e.ok === true));
+  } finally {
+    await gw.close();
+  }
+});
