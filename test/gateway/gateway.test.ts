@@ -341,6 +341,15 @@ test('gateway: a client data connection that cannot be made → 425 naming the a
 test('gateway: no data set-up → 425; unreachable server → 421 naming it; per-address connection limit → 421', async () => {
   const c = await login(gateways.passive.port);
   assert.equal((await c.cmd('LIST')).code, 425);
+  // a transfer the server refuses outright: its 550 is relayed, the gateway's listener is closed, the session goes on
+  for (const setup of ['EPSV', 'PASV']) {
+    const r = await c.cmd(setup);
+    const port = setup === 'PASV' ? parsePasvReply(r.message).port : parseEpsvReply(r.message);
+    assert.equal((await c.cmd('RETR no-such-file')).code, 550);
+    const late = connect({ host: '127.0.0.1', port });
+    assert.equal((await once(late, 'error').then(([e]) => e as NodeJS.ErrnoException)).code, 'ECONNREFUSED');
+  }
+  assert.equal((await c.cmd('NOOP')).code, 200);
   c.close();
   const dead = await trap('127.0.0.1');
   const deadPort = dead.port;
