@@ -94,7 +94,7 @@ function passiveFinding(cmd: DataCommand, err: DataConnectError, host: string): 
   };
 }
 
-function activeFinding(cmd: DataCommand, err: DataConnectError, host: string): Finding {
+function activeFinding(cmd: DataCommand, err: DataConnectError, host: string, range: string): Finding {
   const code = err.serverReply?.code;
   if (err.failure === 'rejected' && code && code !== 425) {
     if (code === 500 || code === 502) {
@@ -109,7 +109,7 @@ function activeFinding(cmd: DataCommand, err: DataConnectError, host: string): F
   return {
     title: `${cmd}: the server never connected back to us`,
     cause: `the active data connection from ${host} to this client was blocked: a firewall or NAT in front of this client drops inbound connections to high ports (to the client firewall it looks like an outside system opening a connection to an inside host); or the server's own firewall blocks its outgoing connections (from port 20 or a high port)`,
-    fix: `use passive mode (the default auto mode falls back by itself); or allow inbound TCP from the server to a fixed port range on this client, e.g. \`nft add rule inet filter input ip saddr ${host} tcp dport 54000-54999 accept\` and \`--active-ports 54000-54999\` (behind NAT also forward that range and pass \`--active-address PUBLIC_IP\`)`,
+    fix: `use passive mode (the default auto mode falls back by itself); or allow inbound TCP from the server to a fixed port range on this client, e.g. \`nft add rule inet filter input ip saddr ${host} tcp dport ${range} accept\` and \`--active-ports ${range}\` (behind NAT also forward that range and pass \`--active-address PUBLIC_IP\`)`,
   };
 }
 
@@ -123,6 +123,7 @@ function addFinding(list: Finding[], f: Finding): void {
 
 export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const path = opts.path ?? '';
+  const activeRange = base.activePorts ? `${base.activePorts.min}-${base.activePorts.max}` : '54000-54999';
   const report: DoctorReport = { target: `${base.host}:${base.port ?? 21}`, control: { ok: false, detail: '' }, tls: base.secure === 'implicit' ? 'implicit' : 'not offered', probes: [], findings: [] };
 
   // Control connection and login first: without them nothing else can be tested.
@@ -176,7 +177,7 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
       // With TLS, a failure where the same command worked in clear is explained once, below (firewall FTP helper).
       const clearOk = tls && err instanceof DataConnectError && err.failure !== 'rejected' && report.probes.some((p) => !p.tls && p.command === cmd && p.ok);
       if (!result.ok && !clearOk) {
-        if (err instanceof DataConnectError) addFinding(report.findings, kindOf(cmd) === 'passive' ? passiveFinding(cmd, err, base.host) : activeFinding(cmd, err, base.host));
+        if (err instanceof DataConnectError) addFinding(report.findings, kindOf(cmd) === 'passive' ? passiveFinding(cmd, err, base.host) : activeFinding(cmd, err, base.host, activeRange));
         else addFinding(report.findings, { title: `${cmd}${tls ? ' with TLS' : ''}: ${(err as Error).message}`, cause: tls ? 'the TLS data connection failed (certificate, or the server requires TLS session reuse)' : 'see the message', fix: tls ? 'pass --tls-ca for a private CA; this client reuses the TLS session on data connections' : 'run with -v to see the FTP conversation' });
       }
     }
@@ -191,7 +192,7 @@ export async function runDoctor(base: ClientOptions, opts: DoctorOptions = {}): 
         cause: 'a firewall FTP helper (Linux conntrack nf_conntrack_ftp, or a router\'s FTP ALG) opens data ports by reading PORT/PASV replies on the control connection; with TLS the control connection is encrypted, the helper cannot read it, and the data connection is blocked',
         fix: kindOf(cmd) === 'passive'
           ? 'open the server\'s passive port range explicitly in its firewall instead of relying on the helper (e.g. `nft add rule inet filter input tcp dport 50000-50100 accept`, same range in the server configuration)'
-          : 'allow inbound TCP from the server to a fixed active port range on this client (`--active-ports 54000-54999` and `nft add rule inet filter input ip saddr SERVER tcp dport 54000-54999 accept`), or use passive mode',
+          : `allow inbound TCP from the server to a fixed active port range on this client (\`--active-ports ${activeRange}\` and \`nft add rule inet filter input ip saddr ${base.host} tcp dport ${activeRange} accept\`), or use passive mode`,
       });
     }
   }

@@ -256,7 +256,9 @@ test('doctor: passive port refused (RST) and active connection never arriving â€
     assert.match(active[1], /a firewall or NAT in front of this client drops inbound connections/);
     assert.match(active[2], /^use passive mode/);
     assert.match(active[2], /allow inbound TCP from the server to a fixed port range on this client/);
-    assert.match(active[2], /nft add rule inet filter input ip saddr 127\.0\.0\.1 tcp dport \d+-\d+ accept/);
+    // the fix names the range the user gave, not a made-up one
+    assert.match(active[2], /nft add rule inet filter input ip saddr 127\.0\.0\.1 tcp dport 55250-55259 accept/);
+    assert.match(active[2], /`--active-ports 55250-55259`/);
     assert.match(active[2], /behind NAT also forward that range and pass `--active-address PUBLIC_IP`/);
     assert.match(text, /No data connection worked in any mode/);
 
