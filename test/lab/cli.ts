@@ -16,6 +16,8 @@ const USAGE = `usage: npm run lab -- <scenario|all|list> [options]
   --verbose     draw every FTP command and reply, not only the data-channel ones
   --server S    ftpgate (default when built) or pyftpdlib
   --timeout S   seconds a hung transfer waits before the client gives up (default 4)
+  --data-timeout S  the ftpgate client's --data-timeout (default 3)
+  --no-ftpgate-client  curl/ftplib only (the ftpgate client runs passive, active and auto by default, once it is built)
   --out DIR     where the .txt and .svg ladders go (default dist/lab-out)
   --jobs N      labs run side by side (default 3; each lab has its own namespaces)
   --no-color    plain text`;
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
   const rules = (value('--rules') ?? 'hand') as RulesSource;
   const server = value('--server') as ServerKind | undefined;
   const timeout = value('--timeout');
+  const dataTimeout = value('--data-timeout');
+  const noGate = flag('--no-ftpgate-client');
   const jobs = Math.max(1, Number(value('--jobs') ?? 3));
   const outDir = resolve(value('--out') ?? fileURLToPath(new URL('../../lab-out/', import.meta.url)));
   const sel = args[0] ?? 'list';
@@ -92,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
       rulesLabel: rules === 'hand' ? 'hand-written nftables' : `ftpgate rules --format ${rules}`,
       serverKind: server,
       timeoutS: timeout ? Number(timeout) : undefined,
+      gateDataTimeoutS: dataTimeout ? Number(dataTimeout) : undefined,
+      ftpgateClient: noGate ? false : undefined,
       log: (l) => process.stderr.write(`${l}\n`),
     });
     await flush();

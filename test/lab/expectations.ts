@@ -1,7 +1,7 @@
 // Checks one transfer against what its scenario says must happen, symptom by symptom; returns the list of violations.
 import type { Attempt } from './connection-log.js';
-import { dataSetup, isPassive, type TransferResult } from './ftp-client.js';
-import type { Expect } from './scenarios.js';
+import { dataSetup, GATE_EXIT, gateDataSetup, isPassive, type DataKind, type GateMode, type GateResult, type Mode, type TransferResult } from './ftp-client.js';
+import type { Expect, GateOnlyExpect } from './scenarios.js';
 
 export interface CheckContext {
   fileName: string;
@@ -95,4 +95,199 @@ export function checkNat(
 export function checkViaHelper(attempts: readonly Attempt[]): string[] {
   const ok = dataAttempts(attempts).some((a) => a.outcome === 'accepted' && a.acceptedBy.some((x) => x.role === 'fw' && /related/i.test(x.rule)));
   return ok ? [] : ['the data connection was not accepted as RELATED at fw: the FTP helper did not expect it (a static rule let it through?)'];
+}
+
+// ---- the ftpgate client ----
+
+/**
+ * What the table says for one ftpgate client run. passive tries EPSV first (PASV only when EPSV is not implemented), active
+ * EPRT first, so their rows are the EPSV and EPRT ones; auto must end up in a kind whose row says works.
+ */
+export interface GateExpect {
+  /**
+   * explicit modes: the table's verdict for the command the client tries first, or the variant's ftpgate-only outcome;
+   * auto: works when any kind works, else hangs (no kind works)
+   */
+  expect: Expect | GateOnlyExpect;
+  /** per kind, what the explicit mode does (for auto's reasons when no kind works) */
+  kinds: Record<DataKind, Expect | GateOnlyExpect>;
+  /** the kinds the table says work */
+  working: DataKind[];
+  /** auto: the kind the mode cache says worked last time (then tried first, without any fallback) */
+  remembered?: DataKind;
+}
+
+export function gateExpect(mode: GateMode, table: Record<Mode, Expect>, only: Partial<Record<DataKind, GateOnlyExpect>> = {}, remembered?: DataKind): GateExpect {
+  const kinds: Record<DataKind, Expect | GateOnlyExpect> = { passive: only.passive ?? table.EPSV, active: only.active ?? table.EPRT };
+  const working = (['passive', 'active'] as const).filter((k) => kinds[k] === 'works');
+  if (mode !== 'auto') return { expect: kinds[mode], kinds, working };
+  return { expect: working.length ? 'works' : 'hangs', kinds, working, remembered };
+}
+
+/** The words an ftpgate client error must use for a data connection that was silently dropped. */
+export const GATE_CAUSE: Record<DataKind, RegExp> = {
+  passive: /passive data connection \((EPSV|PASV)\) to \S+ failed: no answer from \S+ within \d+ ms \(packets silently dropped\)/,
+  active: /(the server did not connect to our active-mode port within \d+ ms|no answer to (EPRT|PORT) within \d+ ms: the server is still trying to connect).*a firewall or NAT in front of this client blocks inbound connections/,
+};
+const GATE_REFUSED = /(EPRT|PORT) \S+ refused by the server: 5\d\d /;
+/** foreign-source: the client drops the connection without a word; all it reports is the server's 426 */
+const GATE_LOST = /the server could not open the data connection \((EPRT|PORT)\): 426 /;
+
+/** The words the client's error must contain when a kind fails the way the table (or the variant) says. */
+function causeOf(kind: DataKind, e: Expect | GateOnlyExpect): RegExp | undefined {
+  if (e === 'hangs') return GATE_CAUSE[kind];
+  if (e === 'port-rejected') return GATE_REFUSED;
+  if (e === 'foreign-source') return GATE_LOST;
+  return undefined;
+}
+
+export interface GateCheckContext extends CheckContext {
+  /** the client's --data-timeout */
+  dataTimeoutS: number;
+  /** the address the client dials for the control connection (the only one it takes active data connections from) */
+  controlPeer: string;
+}
+
+/**
+ * A known ftpgate client bug, tolerated (as a warning) where the table says foreign-source: the client drops the server's
+ * data connection from a foreign address without a word; when the server had already written a short listing (or file)
+ * into it before the reset, the server answers 226, and the client, having accepted no connection, takes the 226 for
+ * "nothing to transfer" (src/client/transfer.ts) and exits 0 with an empty listing or an empty file.
+ */
+export const FOREIGN_SOURCE_BUG =
+  'KNOWN CLIENT BUG: the client dropped the server\'s data connection from a foreign address without saying so, then took the server\'s 226 for "nothing to transfer" and exited 0 with no data';
+
+/** The server's data connections that reached the client, by the source address the client saw. */
+function serverSources(data: readonly Attempt[]): string[] {
+  return data.filter((a) => a.from === 'server' && a.outcome === 'accepted').map((a) => (a.translatedSrc ?? a.src).addr);
+}
+
+/** Checks one ftpgate client run against its expectation (see GateExpect); returns the violations, and warnings (known bugs). */
+export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], ge: GateExpect, ctx: GateCheckContext): { failures: string[]; warnings: string[] } {
+  const bad: string[] = [];
+  const warnings: string[] = [];
+  const result = () => ({ failures: bad, warnings });
+  const replies = g.control.filter((c) => c.dir === 'reply').map((c) => c.text);
+  const setup = gateDataSetup(g);
+  const data = dataAttempts(attempts);
+  const limitMs = ctx.dataTimeoutS * 1000;
+  // a hung mode costs the data timeout, plus (for servers that dial before answering PORT) 2 s and a fresh login
+  const hangMaxMs = limitMs + 6000;
+  const loggedIn = replies.some((r) => r.startsWith('230'));
+  const from = (k: DataKind) => (k === 'passive' ? 'client' : 'server');
+  const firstKind: DataKind = g.mode === 'auto' ? ge.remembered ?? 'passive' : g.mode;
+  const firstCommand = firstKind === 'passive' ? 'EPSV' : 'EPRT';
+  if (!setup.length || setup[0].command.split(' ')[0] !== firstCommand) bad.push(`the first data-setup command should be ${firstCommand}${g.mode === 'auto' ? ` (${ge.remembered ? `remembered: ${ge.remembered}` : 'fresh mode cache'})` : ''}, was ${setup[0]?.command ?? 'none'}`);
+  const said = g.error ? `${g.error.message}${g.error.code ? ` [${g.error.code}]` : ''}` : g.log.trim().split('\n').slice(-1)[0] ?? '';
+  const arrived = () => {
+    if (g.op === 'LIST' && !g.listing.split('\n').includes(ctx.fileName)) bad.push(`listing lacks ${ctx.fileName}: ${JSON.stringify(g.listing.slice(0, 200))}`);
+    if (g.op === 'RETR' && g.sha256 !== ctx.sha256) bad.push(`RETR SHA-256 ${g.sha256 ?? 'none'} (${g.bytes} bytes) != ${ctx.sha256}`);
+    if (!replies.some((r) => r.startsWith('226'))) bad.push('no 226 reply');
+  };
+  const nothingArrived = () => {
+    if (g.bytes > 0) bad.push(`${g.bytes} bytes arrived although the data connection should fail`);
+    if (replies.some((r) => r.startsWith('226'))) bad.push('a 226 reply arrived although the data connection should fail');
+  };
+  const foreignSeen = () => {
+    const seen = serverSources(data);
+    if (!seen.length) bad.push('the recorder saw no data connection from the server reach the client');
+    else if (seen.every((addr) => addr === ctx.controlPeer)) bad.push(`the server's data connection came from ${seen.join(', ')}, the control peer: the client had no reason to drop it`);
+  };
+  /** exit 0, "used active", no data: see FOREIGN_SOURCE_BUG */
+  const silentEmptySuccess = () => ge.kinds.active === 'foreign-source' && g.exitCode === GATE_EXIT.OK && g.used?.kind === 'active' && g.bytes === 0 && !g.listing.trim();
+  const failedWith = (what: RegExp, why: string) => {
+    if (g.exitCode !== GATE_EXIT.DATA_CONNECTION) bad.push(`should fail with exit ${GATE_EXIT.DATA_CONNECTION} (no data connection), exit was ${g.exitCode} after ${Math.round(g.ms)} ms: ${said}`);
+    if (g.error?.code !== 'FTPGATE_ERR_CLIENT_DATA_CONNECT') bad.push(`the error should be FTPGATE_ERR_CLIENT_DATA_CONNECT, the client said: ${said}`);
+    if (!what.test(g.error?.message ?? '')) bad.push(`the error message should name the cause (${why}), the client said: ${said}`);
+  };
+
+  if (g.mode !== 'auto') {
+    const kind = g.mode;
+    switch (ge.expect) {
+      case 'works':
+        if (g.exitCode !== GATE_EXIT.OK) bad.push(`${kind} should work but the client exited ${g.exitCode} after ${Math.round(g.ms)} ms: ${said}`);
+        arrived();
+        if (!g.used) bad.push('no "data connection: …" line');
+        else if (g.used.kind !== kind || g.used.command !== firstCommand || g.used.fellBackFrom) bad.push(`should report ${kind} (${firstCommand}), reported ${g.used.kind} (${g.used.command})${g.used.fellBackFrom ? ` after ${g.used.fellBackFrom.kind} failed` : ''}`);
+        if (!data.some((a) => a.from === from(kind) && a.outcome === 'accepted')) bad.push(`the recorder saw no accepted data connection from the ${from(kind)}`);
+        break;
+      case 'hangs':
+        if (!loggedIn) bad.push('control connection should work (230) but did not');
+        if (kind === 'passive' && !(setup[0]?.reply ?? '').startsWith('229')) bad.push(`EPSV should be answered (229), got ${setup[0]?.reply ?? 'nothing'}`);
+        if (kind === 'active' && setup[0]?.reply !== undefined && !setup[0].reply.startsWith('200')) bad.push(`EPRT should be accepted (200) before the hang, got ${setup[0].reply}`);
+        failedWith(GATE_CAUSE[kind], `a silently dropped ${kind} data connection`);
+        if (g.ms < limitMs - 50) bad.push(`gave up after ${Math.round(g.ms)} ms, before its ${limitMs} ms data timeout: it failed fast instead of waiting`);
+        if (g.ms > hangMaxMs) bad.push(`took ${Math.round(g.ms)} ms to give up: more than its ${limitMs} ms data timeout allows (${hangMaxMs} ms)`);
+        nothingArrived();
+        if (!data.some((a) => a.from === from(kind) && a.outcome === 'dropped')) bad.push(`the recorder saw no dropped data connection from the ${from(kind)}`);
+        break;
+      case 'foreign-source': {
+        if (!loggedIn) bad.push('control connection should work (230) but did not');
+        if (!(setup[0]?.reply ?? '').startsWith('200')) bad.push(`EPRT should be accepted (200), got ${setup[0]?.reply ?? 'nothing'}`);
+        foreignSeen();
+        if (silentEmptySuccess()) {
+          warnings.push(`${FOREIGN_SOURCE_BUG} (${g.op}: exit 0 after ${Math.round(g.ms)} ms, "data connection: active (${g.used!.command})", ${g.op === 'LIST' ? 'empty listing' : `${g.bytes}-byte file`}; server's data connection from ${serverSources(data).join(', ')})`);
+          break;
+        }
+        if (!replies.some((r) => r.startsWith('426'))) bad.push('the server should answer 426 (data connection lost)');
+        failedWith(GATE_LOST, "the server's 426 after the client dropped its connection");
+        if (g.ms >= limitMs) bad.push(`should fail at once, took ${Math.round(g.ms)} ms`);
+        nothingArrived();
+        break;
+      }
+      case 'port-rejected': {
+        const port = setup.filter((s) => /^(PORT|EPRT)/.test(s.command));
+        if (!loggedIn) bad.push('control connection should work (230) but did not');
+        if (!port.length || !port.every((s) => (s.reply ?? '').startsWith('5'))) bad.push(`the server should refuse EPRT/PORT with 5xx, replies: ${JSON.stringify(port)}`);
+        failedWith(GATE_REFUSED, 'the server refused the EPRT/PORT address');
+        if (g.ms >= limitMs) bad.push(`should be refused at once, took ${Math.round(g.ms)} ms`);
+        nothingArrived();
+        if (data.length) bad.push(`the server should not dial anything, the recorder saw ${data.length} data connection attempts`);
+        break;
+      }
+    }
+    return result();
+  }
+
+  // auto
+  if (!ge.working.length) {
+    if (silentEmptySuccess()) {
+      foreignSeen();
+      warnings.push(`${FOREIGN_SOURCE_BUG} (auto ${g.op}: exit 0 after ${Math.round(g.ms)} ms, "data connection: active (${g.used!.command})${g.used!.fellBackFrom ? `, after ${g.used!.fellBackFrom.kind} failed` : ''}", no data; server's data connection from ${serverSources(data).join(', ')})`);
+      return result();
+    }
+    failedWith(/no data connection in either mode/, 'both kinds, passive and active, failed');
+    for (const k of ['passive', 'active'] as const) {
+      const cause = causeOf(k, ge.kinds[k]);
+      if (cause && !cause.test(g.error?.message ?? '')) bad.push(`the error should say why ${k} failed (${ge.kinds[k]}), the client said: ${said}`);
+    }
+    nothingArrived();
+    return result();
+  }
+  if (g.exitCode !== GATE_EXIT.OK) bad.push(`auto should work (the table says ${ge.working.join(' and ')} works) but the client exited ${g.exitCode} after ${Math.round(g.ms)} ms: ${said}`);
+  arrived();
+  if (!g.used) {
+    bad.push('no "data connection: …" line: auto mode must say which mode it used');
+    return result();
+  }
+  const u = g.used;
+  if (!ge.working.includes(u.kind)) bad.push(`auto reported ${u.kind} (${u.command}), which the table says does not work (works: ${ge.working.join(', ')})`);
+  const wantKind = ge.working.includes(firstKind) ? firstKind : ge.working[0];
+  if (u.kind !== wantKind) bad.push(`auto should have used ${wantKind}, reported ${u.kind} (${u.command})`);
+  if (wantKind === firstKind) {
+    if (u.fellBackFrom) bad.push(`auto should have used ${firstKind} straight away, but says it fell back from ${u.fellBackFrom.kind}: ${u.fellBackFrom.error}`);
+  } else {
+    if (u.fellBackFrom?.kind !== firstKind) bad.push(`auto should say it fell back from ${firstKind}, the line was: ${u.kind} (${u.command})${u.fellBackFrom ? `, after ${u.fellBackFrom.kind} failed` : ''}`);
+    else if (!(causeOf(firstKind, ge.kinds[firstKind]) ?? /$^/).test(u.fellBackFrom.error)) bad.push(`the fallback reason should name the cause (${ge.kinds[firstKind]}), it was: ${u.fellBackFrom.error}`);
+    if (ge.kinds[firstKind] === 'hangs' && g.ms < limitMs - 50) bad.push(`fell back after ${Math.round(g.ms)} ms, before the ${limitMs} ms data timeout`);
+  }
+  if (!data.some((a) => a.from === from(u.kind) && a.outcome === 'accepted')) bad.push(`the recorder saw no accepted data connection from the ${from(u.kind)}`);
+  return result();
+}
+
+/** An ftpgate run seen as a curl run whose mode is the data command it sent first (for checkNat). */
+export function gateAsTransfer(g: GateResult): TransferResult | undefined {
+  const first = gateDataSetup(g)[0]?.command.split(' ')[0] as Mode | undefined;
+  if (!first) return undefined;
+  return { mode: first, op: g.op, argv: g.argv, exitCode: g.exitCode, ms: g.ms, control: g.control, log: g.log, listing: g.listing, bytes: g.bytes, sha256: g.sha256 };
 }

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { execIn, spawnIn, stopChild } from './netns.js';
 
 export type Mode = 'PASV' | 'EPSV' | 'PORT' | 'EPRT';
@@ -188,6 +189,105 @@ export async function pyTransfer(ns: string, mode: Mode, op: Op, o: CurlOptions)
   });
   const shown = argv.slice(0, 2).concat(['<ftplib client>', ...argv.slice(3, 6), '****', ...argv.slice(7)]);
   return { mode, op, argv: shown, exitCode: r.code, ms: r.ms, control, log: r.stdout + r.stderr, listing: op === 'LIST' ? end.listing ?? '' : '', bytes: end.bytes ?? 0, sha256: op === 'RETR' ? end.sha256 : undefined };
+}
+
+// ---- the ftpgate client (`ftpgate ls|get`): the project's own, with --mode passive|active|auto ----
+
+/** The compiled `ftpgate` command (dist/src/cli/main.js). */
+export const FTPGATE_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** What `--mode` the ftpgate client runs with; passive = EPSV then PASV, active = EPRT then PORT, auto = passive then active. */
+export type GateMode = 'passive' | 'active' | 'auto';
+export type DataKind = 'passive' | 'active';
+
+/** Exit codes of the ftpgate client commands (src/cli/client-exit-codes.ts). */
+export const GATE_EXIT = { OK: 0, DATA_CONNECTION: 6 } as const;
+
+export interface GateOptions {
+  host: string;
+  user: string;
+  password: string;
+  /** --data-timeout, seconds: how long a data connection may take to come up */
+  dataTimeoutS: number;
+  /** --timeout, seconds: control connection reply timeout */
+  timeoutS: number;
+  /** explicit FTPS (--tls); the certificate is verified against caFile (--tls-ca) */
+  tls?: boolean;
+  caFile?: string;
+  /** RETR: file name on the server and where to write it */
+  file?: string;
+  outFile?: string;
+  /** FTPGATE_CACHE_DIR: where auto mode remembers which data connection kind worked for the server */
+  cacheDir: string;
+}
+
+export interface GateResult {
+  mode: GateMode;
+  op: Op;
+  argv: string[];
+  exitCode: number | null;
+  /** wall time of the run, node start-up included */
+  ms: number;
+  /** the conversation from `-v` (password masked by the client) */
+  control: ControlLine[];
+  /** the whole stderr: -v log, progress, the mode line, the error line */
+  log: string;
+  /** LIST (`ftpgate ls`): the names printed; RETR: empty */
+  listing: string;
+  bytes: number;
+  sha256?: string;
+  /** the `data connection: KIND (CMD)[, after KIND failed: …]` line printed after a transfer */
+  used?: { kind: DataKind; command: Mode; fellBackFrom?: { kind: DataKind; error: string } };
+  /** the `ftpgate ls|get: MESSAGE [CODE]` line printed on failure */
+  error?: { message: string; code?: string };
+}
+
+const MODE_LINE = /^data connection: (passive|active) \((EPSV|PASV|EPRT|PORT)\)(?:, after (passive|active) failed: (.*))?$/;
+const ERROR_LINE = /^ftpgate (?:ls|get): (.*?)(?: \[(FTPGATE_ERR_[A-Z0-9_]+)\])?$/;
+
+/** Runs `ftpgate ls` (LIST) or `ftpgate get` (RETR) inside namespace ns and records the conversation (-v) with timings. */
+export async function ftpgateTransfer(ns: string, mode: GateMode, op: Op, o: GateOptions): Promise<GateResult> {
+  const cred = `${encodeURIComponent(o.user)}:${encodeURIComponent(o.password)}`;
+  const url = op === 'LIST' ? `ftp://${cred}@${o.host}/` : `ftp://${cred}@${o.host}/${o.file}`;
+  const flags = ['-v', '--mode', mode, '--data-timeout', String(o.dataTimeoutS), '--timeout', String(o.timeoutS)];
+  if (o.tls) flags.push('--tls', ...(o.caFile ? ['--tls-ca', o.caFile] : ['--insecure']));
+  const argv = ['env', `FTPGATE_CACHE_DIR=${o.cacheDir}`, process.execPath, FTPGATE_CLI, op === 'LIST' ? 'ls' : 'get', ...flags, url];
+  if (op === 'RETR') {
+    if (!o.outFile) throw new Error('RETR needs outFile');
+    await rm(o.outFile, { force: true });
+    argv.push(o.outFile);
+  }
+  const control: ControlLine[] = [];
+  let used: GateResult['used'];
+  let error: GateResult['error'];
+  const r = await execIn(ns, argv, {
+    // the client must give up by itself; this only stops a client that never does
+    timeoutMs: (2 * o.dataTimeoutS + o.timeoutS + 15) * 1000,
+    onLine: (stream, line, ms) => {
+      if (stream !== 'stderr') return;
+      let m: RegExpExecArray | null;
+      if (line.startsWith('> ')) control.push({ ms, dir: 'command', text: line.slice(2).replace(/^PASS .*/, 'PASS ****') });
+      else if (/^< \d{3}/.test(line)) control.push({ ms, dir: 'reply', text: line.slice(2) });
+      else if ((m = MODE_LINE.exec(line))) used = { kind: m[1] as DataKind, command: m[2] as Mode, ...(m[3] ? { fellBackFrom: { kind: m[3] as DataKind, error: m[4] } } : {}) };
+      else if ((m = ERROR_LINE.exec(line))) error = { message: m[1], code: m[2] };
+    },
+  });
+  let bytes = 0;
+  let sha256: string | undefined;
+  if (op === 'RETR' && o.outFile) {
+    const st = await stat(o.outFile).catch(() => undefined);
+    if (st) ({ bytes, sha256 } = await sha256File(o.outFile));
+  } else bytes = Buffer.byteLength(r.stdout);
+  const hide = (a: string) => a.split(cred).join(`${o.user}:****`);
+  return { mode, op, argv: argv.map(hide), exitCode: r.code, ms: r.ms, control, log: hide(r.stderr), listing: op === 'LIST' ? r.stdout : '', bytes, sha256, used, error };
+}
+
+/**
+ * The data-setup commands of an ftpgate run in order, each with the reply to it. No reply when the client gave up waiting
+ * and logged in again (the next reply is then the new connection's 220 greeting).
+ */
+export function gateDataSetup(g: Pick<GateResult, 'control'>): { command: string; reply?: string }[] {
+  return dataSetup({ control: g.control } as TransferResult).all.map((s) => (s.reply?.startsWith('220') ? { command: s.command } : s));
 }
 
 // ---- a client that announces a passive port and waits: the intruder tries that port in between ----

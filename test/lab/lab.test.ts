@@ -1,6 +1,8 @@
 // The eight scenarios of the seeds on real kernel firewalls, hand-written rules: every data mode, success and failure as the table says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { FTPGATE_CLI } from './ftp-client.js';
 import { labGate, pool, report } from './lab-runner.js';
 import { runVariant, type VariantRun } from './run-scenario.js';
 import { ALL_VARIANTS, SCENARIOS } from './scenarios.js';
@@ -19,6 +21,7 @@ test('lab: the eight scenarios with hand-written nftables rules', { skip }, asyn
       const run = runs.get(v.id)!;
       await report(st, run);
       assert.equal(run.cells.length, 8, 'four data modes × LIST and RETR');
+      if (process.env.LAB_FTPGATE_CLIENT !== '0') assert.equal(run.gateCells.length, existsSync(FTPGATE_CLI) ? 6 : 0, 'the ftpgate client: passive, active and auto × LIST and RETR (once it is built)');
       assert.deepEqual(run.failures, [], `scenario ${v.id} did not behave as the seeds say`);
     });
   }

@@ -1,7 +1,7 @@
 // Draws a scenario run as a ladder diagram — who dialled whom, which rule dropped it, the FTP conversation — as text and as SVG.
 import { ruleText, type Attempt } from './connection-log.js';
 import type { ControlLine } from './ftp-client.js';
-import type { Cell, ProbeRun, VariantRun } from './run-scenario.js';
+import type { Cell, GateCell, ProbeRun, VariantRun } from './run-scenario.js';
 import type { Role } from './topology.js';
 
 const LANES: readonly Role[] = ['client', 'intruder', 'fw', 'server'];
@@ -14,7 +14,7 @@ export type LadderEvent =
   | { kind: 'note'; t: number; text: string; ok: boolean };
 
 /** FTP commands worth drawing (the rest — USER, PWD, TYPE... — only with verbose). */
-const KEY_COMMAND = /^(AUTH|PROT|PASV|EPSV|PORT|EPRT|LIST|RETR)\b/;
+const KEY_COMMAND = /^(AUTH|PROT|PASV|EPSV|PORT|EPRT|LIST|MLSD|NLST|RETR)\b/;
 const KEY_REPLY = /^(1\d\d|226|227|229|230|234|4\d\d|5\d\d)/;
 
 function controlEvents(lines: readonly ControlLine[], base: number, verbose: boolean): LadderEvent[] {
@@ -47,6 +47,19 @@ function cellNote(c: Cell, timeoutS: number): { text: string; ok: boolean } {
   return { text: `${what} — ${verdict}`, ok: c.failures.length === 0 };
 }
 
+function gateNote(c: GateCell, dataTimeoutS: number): { text: string; ok: boolean } {
+  const g = c.transfer;
+  const secs = (g.ms / 1000).toFixed(2);
+  let what: string;
+  if (g.exitCode === 0) {
+    what = g.op === 'LIST' ? `listing arrived (${g.listing.trim().split('\n').length} line(s))` : `file arrived, ${g.bytes} bytes${c.failures.length ? '' : `, SHA-256 ${g.sha256?.slice(0, 12)}… matches`}`;
+    if (g.used) what += `; ftpgate: "data connection: ${g.used.kind} (${g.used.command})${g.used.fellBackFrom ? `, after ${g.used.fellBackFrom.kind} failed` : ''}"`;
+  } else what = `ftpgate exit ${g.exitCode} after ${secs} s (--data-timeout ${dataTimeoutS}): ${g.error?.message ?? g.log.trim().split('\n').slice(-1)[0] ?? ''}`;
+  const expected = c.mode === 'auto' ? (c.working.length ? `works via ${c.working.join(' or ')}` : 'fails: no kind works') : c.expect;
+  const verdict = c.failures.length ? `✗ expected "${expected}", but: ${c.failures.join('; ')}` : `✓ ${expected} as expected`;
+  return { text: `${what} — ${verdict}${c.warnings.map((w) => ` ⚠ ${w}`).join('')}`, ok: c.failures.length === 0 };
+}
+
 /** The events of a run in time order, one section per transfer and probe. */
 export function ladderEvents(run: VariantRun, opts: { verbose?: boolean } = {}): LadderEvent[] {
   const events: LadderEvent[] = [];
@@ -56,6 +69,14 @@ export function ladderEvents(run: VariantRun, opts: { verbose?: boolean } = {}):
     body.sort((a, b) => a.t - b.t);
     events.push(...body);
     events.push({ kind: 'note', t: c.end, ...cellNote(c, run.timeoutS) });
+  }
+  for (const c of run.gateCells) {
+    const expected = c.mode === 'auto' ? `${c.working.length ? `works via ${c.working.join(' or ')}` : 'no kind works'}${c.remembered ? `; remembers ${c.remembered}` : ''}` : c.expect;
+    events.push({ kind: 'section', t: c.start, text: `ftpgate client --mode ${c.mode} · ${c.op} — expected: ${expected}` });
+    const body: LadderEvent[] = [...controlEvents(c.transfer.control, c.start, !!opts.verbose), ...c.attempts.map((a): LadderEvent => ({ kind: 'attempt', t: a.t, attempt: a, until: c.end }))];
+    body.sort((a, b) => a.t - b.t);
+    events.push(...body);
+    events.push({ kind: 'note', t: c.end, ...gateNote(c, run.gateDataTimeoutS) });
   }
   for (const p of run.probes) events.push(...probeEvents(p));
   return events;
@@ -116,9 +137,10 @@ export function renderText(run: VariantRun, opts: { color?: boolean; verbose?: b
   const v = run.variant;
   const out: string[] = [];
   out.push(paint('bold', `Scenario ${v.id}: ${v.title}`, color));
-  out.push(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'} · timeout ${run.timeoutS} s`);
+  out.push(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'}${run.gateCells.length ? ` and ftpgate (--data-timeout ${run.gateDataTimeoutS} s)` : ''} · timeout ${run.timeoutS} s`);
   out.push(`why: ${v.why}`);
   if (v.generatedExpect && run.rulesLabel.startsWith('ftpgate rules')) out.push(`with generated rules: ${v.generatedExpect.why}`);
+  if (v.generatedGateExpect && run.rulesLabel.startsWith('ftpgate rules') && run.gateCells.length) out.push(`ftpgate client with generated rules: ${JSON.stringify(v.generatedGateExpect.expect)}: ${v.generatedGateExpect.why}`);
   out.push('');
   const head = Array.from({ length: NOTE_X + 30 }, () => ' ');
   const put = (row: string[], x: number, s: string) => [...s].forEach((ch, i) => (row[x + i] = ch));
@@ -228,7 +250,7 @@ export function renderSvg(run: VariantRun, opts: { verbose?: boolean } = {}): st
   parts.push('</defs>');
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="16" y="26" font-size="16" font-weight="bold">${esc(`Scenario ${v.id}: ${v.title}`)}</text>`);
-  parts.push(`<text x="16" y="46" fill="#57606a">${esc(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'} · timeout ${run.timeoutS} s`)}</text>`);
+  parts.push(`<text x="16" y="46" fill="#57606a">${esc(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'}${run.gateCells.length ? ` and ftpgate (--data-timeout ${run.gateDataTimeoutS} s)` : ''} · timeout ${run.timeoutS} s`)}</text>`);
   parts.push(`<text x="16" y="64" fill="#57606a">${esc(v.why.length > 190 ? v.why.slice(0, 187) + '…' : v.why)}</text>`);
   for (const r of LANES) {
     const x = sx(r);

@@ -1,12 +1,14 @@
-// Runs one scenario variant end to end: lab, rules, recorder, server, four data modes × LIST/RETR, probes, teardown.
+// Runs one scenario variant end to end: lab, rules, recorder, server, four data modes × LIST/RETR with curl (or ftplib), the
+// ftpgate client in passive, active and auto mode, probes, teardown.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAttempts, type Attempt } from './connection-log.js';
-import { checkNat, checkTransfer, checkViaHelper, dataAttempts } from './expectations.js';
+import { checkGateTransfer, checkNat, checkTransfer, checkViaHelper, dataAttempts, gateAsTransfer, gateExpect, type GateExpect } from './expectations.js';
 import { applyRuleset, type Ruleset } from './firewall.js';
-import { curlTransfer, pyTransfer, holdPassivePort, MODES, tcpProbe, type Mode, type Op, type ProbeResult, type TransferResult } from './ftp-client.js';
+import { curlTransfer, ftpgateTransfer, FTPGATE_CLI, pyTransfer, holdPassivePort, MODES, tcpProbe, type GateMode, type GateResult, type Mode, type Op, type ProbeResult, type TransferResult } from './ftp-client.js';
 import { startServer, chooseServerKind, type RunningServer, type ServerKind } from './ftp-server.js';
 import { run, spawnIn, stopChild } from './netns.js';
 import { DECOY_PORT, PASV_RANGE, type Expect, type Probe, type Variant } from './scenarios.js';
@@ -29,6 +31,10 @@ export interface RunOptions {
   /** seconds a hung transfer waits before the client gives up (curl --max-time) */
   timeoutS?: number;
   serverKind?: ServerKind;
+  /** run the ftpgate client too (default: when dist/src/cli/main.js exists, unless LAB_FTPGATE_CLIENT=0) */
+  ftpgateClient?: boolean;
+  /** the ftpgate client's --data-timeout, seconds (default LAB_GATE_DATA_TIMEOUT or 3) */
+  gateDataTimeoutS?: number;
   /** progress lines for people */
   log?: (line: string) => void;
 }
@@ -44,6 +50,29 @@ export interface Cell {
   attempts: Attempt[];
   failures: string[];
 }
+
+/** One ftpgate client run (`ftpgate ls` = LIST, `ftpgate get` = RETR) with --mode passive, active or auto. */
+export interface GateCell extends GateExpect {
+  mode: GateMode;
+  op: Op;
+  start: number;
+  end: number;
+  transfer: GateResult;
+  attempts: Attempt[];
+  failures: string[];
+  /** known client bugs the run hit (see FOREIGN_SOURCE_BUG): reported, not failed */
+  warnings: string[];
+}
+
+/** The order of the ftpgate client runs. auto runs RETR with an empty mode cache, then LIST with what that run remembered. */
+export const GATE_RUNS: readonly { mode: GateMode; op: Op }[] = [
+  { mode: 'passive', op: 'LIST' },
+  { mode: 'passive', op: 'RETR' },
+  { mode: 'active', op: 'LIST' },
+  { mode: 'active', op: 'RETR' },
+  { mode: 'auto', op: 'RETR' },
+  { mode: 'auto', op: 'LIST' },
+];
 
 export interface ProbeRun {
   probe: Probe;
@@ -61,10 +90,14 @@ export interface VariantRun {
   rulesLabel: string;
   rulesets: { role: Role; ruleset: Ruleset }[];
   cells: Cell[];
+  /** the ftpgate client's runs (empty when its CLI is not built) */
+  gateCells: GateCell[];
   probes: ProbeRun[];
   attempts: Attempt[];
   failures: string[];
   timeoutS: number;
+  /** the ftpgate client's --data-timeout */
+  gateDataTimeoutS: number;
   ms: number;
   lanes: Record<Role, string[]>;
   serverLog: string;
@@ -76,10 +109,11 @@ const FILE = 'file.bin';
 /** an odd size so that off-by-one and block-size bugs show */
 const FILE_SIZE = 256 * 1024 + 13;
 
-async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
+/** A self-signed certificate for the address the client dials, so that it can be its own CA (ftpgate --tls-ca verifies it). */
+async function makeCert(dir: string, address: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=ftpgate-lab']);
+  await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=ftpgate-lab', '-addext', `subjectAltName=IP:${address}`]);
   return { cert, key };
 }
 
@@ -91,6 +125,8 @@ function startDecoy(lab: Lab) {
 export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<VariantRun> {
   const t0 = performance.now();
   const timeoutS = opts.timeoutS ?? Number(process.env.LAB_TIMEOUT ?? 4);
+  const gateDataTimeoutS = opts.gateDataTimeoutS ?? Number(process.env.LAB_GATE_DATA_TIMEOUT ?? 3);
+  const gateClient = opts.ftpgateClient ?? (process.env.LAB_FTPGATE_CLIENT !== '0' && existsSync(FTPGATE_CLI));
   const log = opts.log ?? (() => {});
   const rules = opts.rules ?? handWrittenRules;
   const serverKind = opts.serverKind ?? chooseServerKind();
@@ -104,6 +140,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
   const rec = new TraceRecorder(lab);
   let server: RunningServer | undefined;
   const cells: Cell[] = [];
+  const gateCells: GateCell[] = [];
   const probes: ProbeRun[] = [];
   const rulesets: VariantRun['rulesets'] = [];
   let decoy: ReturnType<typeof startDecoy> | undefined;
@@ -115,7 +152,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
       rulesets.push({ role: v.firewall[i].role, ruleset: rs });
     }
     await rec.start(ROLES);
-    const tls = v.server.tls ? await makeCert(work) : undefined;
+    const tls = v.server.tls ? await makeCert(work, v.plan.serverTarget) : undefined;
     server = await startServer(lab.ns.server, { root, user: USER, password: PASSWORD, pasvPorts: PASV_RANGE, pasvAddress: v.server.pasvAddress, activeSourcePort20: v.server.activeSourcePort20, tls }, work, serverKind);
     log(`  ${v.id}: ${serverKind} server up in ${lab.ns.server}, rules: ${opts.rulesLabel ?? 'hand-written'}`);
     const expect = { ...v.expect, ...(opts.generated ? v.generatedExpect?.expect : {}) };
@@ -125,6 +162,18 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
         const transfer = await (v.client === 'ftplib' ? pyTransfer : curlTransfer)(lab.ns.client, mode, op, { host: v.plan.serverTarget, user: USER, password: PASSWORD, timeoutS, tls: v.server.tls, usePasvAddress: v.usePasvAddress, file: FILE, outFile: join(work, `out-${mode}-${op}`) });
         cells.push({ mode, op, expect: expect[mode], start, end: rec.now(), transfer, attempts: [], failures: [] });
         log(`  ${v.id} ${mode.padEnd(4)} ${op}: ${v.client ?? 'curl'} exit ${transfer.exitCode} after ${(transfer.ms / 1000).toFixed(2)} s`);
+      }
+    }
+    if (gateClient) {
+      const cacheDir = join(work, 'ftpgate-cache');
+      let remembered: GateCell['remembered'];
+      for (const { mode, op } of GATE_RUNS) {
+        const start = rec.now();
+        const transfer = await ftpgateTransfer(lab.ns.client, mode, op, { host: v.plan.serverTarget, user: USER, password: PASSWORD, dataTimeoutS: gateDataTimeoutS, timeoutS: 10, tls: v.server.tls, caFile: tls?.cert, file: FILE, outFile: join(work, `out-ftpgate-${mode}-${op}`), cacheDir });
+        gateCells.push({ mode, op, ...gateExpect(mode, expect, opts.generated ? v.generatedGateExpect?.expect : undefined, mode === 'auto' ? remembered : undefined), start, end: rec.now(), transfer, attempts: [], failures: [], warnings: [] });
+        // the CLI saves the kind auto mode succeeded with; the next auto run starts with it
+        if (mode === 'auto' && transfer.exitCode === 0 && transfer.used) remembered = transfer.used.kind;
+        log(`  ${v.id} ftpgate --mode ${mode.padEnd(7)} ${op}: exit ${transfer.exitCode} after ${(transfer.ms / 1000).toFixed(2)} s${transfer.used ? `, used ${transfer.used.kind} (${transfer.used.command})` : ''}`);
       }
     }
     for (const p of v.probes ?? []) probes.push(await runProbe(p, v, lab, rec, { timeoutS, sha256 }));
@@ -140,7 +189,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
   }
   // attribute every attempt to the cell or probe during which its first SYN left
   const attempts = buildAttempts(rec.passes, lab);
-  const windows: { start: number; attempts: Attempt[] }[] = [...cells, ...probes].sort((a, b) => a.start - b.start);
+  const windows: { start: number; attempts: Attempt[] }[] = [...cells, ...gateCells, ...probes].sort((a, b) => a.start - b.start);
   for (const a of attempts) {
     let w: (typeof windows)[number] | undefined;
     for (const x of windows) if (x.start <= a.t) w = x;
@@ -153,6 +202,13 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
     if (v.natCheck) c.failures.push(...checkNat(c.transfer, v.natCheck, v.plan, serverKind === 'ftpgate' ? serverLog : undefined));
     failures.push(...c.failures.map((f) => `${v.id} ${c.mode} ${c.op}: ${f}`));
   }
+  for (const c of gateCells) {
+    ({ failures: c.failures, warnings: c.warnings } = checkGateTransfer(c.transfer, c.attempts, c, { fileName: FILE, sha256, timeoutS, dataTimeoutS: gateDataTimeoutS, controlPeer: v.plan.serverTarget }));
+    if (v.viaHelper && c.expect === 'works') c.failures.push(...checkViaHelper(c.attempts));
+    const asCurl = gateAsTransfer(c.transfer);
+    if (v.natCheck && asCurl) c.failures.push(...checkNat(asCurl, v.natCheck, v.plan, serverKind === 'ftpgate' ? serverLog : undefined));
+    failures.push(...c.failures.map((f) => `${v.id} ftpgate --mode ${c.mode} ${c.op}: ${f}`));
+  }
   for (const p of probes) {
     p.failures.push(...checkProbeAttempts(p));
     failures.push(...p.failures.map((f) => `${v.id} ${p.description}: ${f}`));
@@ -164,7 +220,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
     fw: [p.fwClientSide, ...(p.fwPublic ? [p.fwPublic] : []), p.fwServerSide],
     server: [p.server],
   };
-  return { variant: v, serverKind, rulesLabel: opts.rulesLabel ?? 'hand-written', rulesets, cells, probes, attempts, failures, timeoutS, ms: performance.now() - t0, lanes, serverLog };
+  return { variant: v, serverKind, rulesLabel: opts.rulesLabel ?? 'hand-written', rulesets, cells, gateCells, probes, attempts, failures, timeoutS, gateDataTimeoutS, ms: performance.now() - t0, lanes, serverLog };
 
   async function runProbe(p: Probe, v: Variant, lab: Lab, rec: TraceRecorder, o: { timeoutS: number; sha256: string }): Promise<ProbeRun> {
     const probeTimeout = Math.min(2, o.timeoutS);
