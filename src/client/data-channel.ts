@@ -44,7 +44,7 @@ export interface DataNotes {
 }
 
 export interface PassiveChannel { kind: 'passive'; command: DataCommand; socket: Socket }
-export interface ActiveChannel { kind: 'active'; command: DataCommand; server: Server; connection: Promise<Socket> }
+export interface ActiveChannel { kind: 'active'; command: DataCommand; server: Server; connection: Promise<Socket>; refused: string[] }
 export type DataChannel = PassiveChannel | ActiveChannel;
 
 const NOT_IMPLEMENTED = new Set([500, 501, 502, 504, 522]);
@@ -115,7 +115,7 @@ async function openActive(cmd: DataCommand, ctx: DataContext): Promise<ActiveCha
   if (cmd === 'PORT' && isIP(normalizeAddress(advertise)) !== 4) {
     throw new DataConnectError(`PORT cannot express the address ${advertise}`, 'active', cmd, 'rejected');
   }
-  const { server, port, connection } = await listenActive(listenHost, ctx.activePorts, normalizeAddress(ctx.remoteAddress));
+  const { server, port, connection, refused } = await listenActive(listenHost, ctx.activePorts, normalizeAddress(ctx.remoteAddress));
   // Errors on a listener nobody waits for must not crash the process.
   connection.catch(() => {});
   try {
@@ -130,7 +130,7 @@ async function openActive(cmd: DataCommand, ctx: DataContext): Promise<ActiveCha
       const failure = reply.code === 425 ? 'no-connection' : 'rejected';
       throw new DataConnectError(`${cmd} ${arg} refused by the server: ${reply.code} ${reply.message}`, 'active', cmd, failure, reply);
     }
-    return { kind: 'active', command: cmd, server, connection };
+    return { kind: 'active', command: cmd, server, connection, refused };
   } catch (err) {
     server.close();
     throw err;

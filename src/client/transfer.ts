@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 import type { ParsedReply } from '../protocol/reply.js';
 import { startTls, type ClientTlsOptions } from '../net/client-sockets.js';
+import { normalizeAddress } from '../protocol/host-port.js';
 import type { ControlConnection, Logger } from './control-connection.js';
 import { DataConnectError, openData, type DataChannel, type DataCommand, type DataContext } from './data-channel.js';
 import type { DataKind } from './mode-memory.js';
@@ -72,7 +73,13 @@ export async function runTransfer(ctx: TransferContext, kind: DataKind, command:
       }
     })();
     finalReply.catch(() => {});
+    /** The server did connect, but from another address than the control connection's: we refused it (SECURITY). */
+    const foreignSource = (r?: ParsedReply) => chan.kind === 'active' && chan.refused.length > 0
+      ? new DataConnectError(`the active data connection came from ${chan.refused[0]}, not from the server's control address ${normalizeAddress(ctx.data.remoteAddress)}, and was refused${r ? ` (server: ${r.code} ${r.message})` : ''}; the server is behind NAT that does not translate its outgoing connections (add source NAT/masquerade for them on its router), or use passive mode`, 'active', chan.command, 'no-connection', r)
+      : null;
     const checked = finalReply.then((r) => {
+      const foreign = raw === null ? foreignSource(r) : null;
+      if (foreign) throw foreign;
       if (r.code === 425 || (kind === 'active' && r.code >= 400 && r.code < 500 && raw === null)) {
         throw new DataConnectError(`the server could not open the data connection (${chan.command}): ${r.code} ${r.message}`, kind, chan.command, kind === 'active' ? 'no-connection' : 'rejected', r);
       }
@@ -93,6 +100,9 @@ export async function runTransfer(ctx: TransferContext, kind: DataKind, command:
           got = await Promise.race([chan.connection, new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
         }
         if (got === null) {
+          // SECURITY: a connection from a foreign address was refused — never report that as "nothing to transfer"
+          const foreign = foreignSource(await checked.catch(() => undefined));
+          if (foreign) throw foreign;
           // A 2xx before any data connection: nothing to transfer (some servers do this for empty listings).
           used({ kind, command: chan.command });
           return await checked;

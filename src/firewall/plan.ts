@@ -40,6 +40,15 @@ export interface MasqPlan {
   comment: string;
 }
 
+/** Source NAT of the internal server's own outbound connections (its active-mode data connections). */
+export interface ServerSnatPlan {
+  from: string;
+  /** snat to this address; without it, masquerade behind ifaceOut */
+  to?: string;
+  ifaceOut?: string;
+  comment: string;
+}
+
 /** Where the helper must be assigned: on control connections opened towards `local` (server side) or from it (client side). */
 export interface HelperAssign {
   subject: Subject;
@@ -55,6 +64,7 @@ export interface Plan {
   helpers: HelperAssign[];
   dnat?: DnatPlan;
   masquerade?: MasqPlan;
+  serverSnat?: ServerSnatPlan;
 }
 
 export interface PlanContext {
@@ -145,6 +155,14 @@ export function planRules(o: ResolvedOptions, ctx: PlanContext): Plan {
         comment.push(`DNAT ch3/4 data out (passive): ports ${formatRange(o.pasvPorts)} -> internal server ${o.serverAddress}`);
       }
       plan.dnat = { ports, to: o.serverAddress, ifaceOut: o.ifaceOut, publicAddress: o.publicAddress, comment };
+      if (o.modes.includes('active')) {
+        // Without this the server's active data connections leave with its private source address: the client
+        // (rightly) refuses data from an address that is not the one it sent PORT to, or the Internet drops it.
+        plan.serverSnat = {
+          from: o.serverAddress, to: o.publicAddress, ifaceOut: o.ifaceOut,
+          comment: `SNAT ch3/4 data (active): connections server ${o.serverAddress} opens leave from ${o.publicAddress ?? `${o.ifaceOut}'s address`}`,
+        };
+      }
     }
     if (o.clientNet && o.ifaceOut) {
       plan.masquerade = { net: o.clientNet, ifaceOut: o.ifaceOut, comment: `masquerade the client network ${o.clientNet} behind ${o.ifaceOut}` };

@@ -53,6 +53,10 @@ export function renderIptables(plan: Plan, o: ResolvedOptions): string {
       nat.push(`-A PREROUTING ${m.join(' ')} -m comment --comment ${q(d.comment[i])} -j DNAT --to-destination ${d.to}`);
     });
   }
+  if (plan.serverSnat) {
+    const sn = plan.serverSnat;
+    nat.push(`-A POSTROUTING ${sn.ifaceOut ? `-o ${sn.ifaceOut} ` : ''}-s ${sn.from} -m comment --comment ${q(sn.comment)} -j ${sn.to ? `SNAT --to-source ${sn.to}` : 'MASQUERADE'}`);
+  }
   if (plan.masquerade) {
     const mq = plan.masquerade;
     nat.push(`-A POSTROUTING -o ${mq.ifaceOut} -s ${mq.net} -m comment --comment ${q(mq.comment)} -j MASQUERADE`);

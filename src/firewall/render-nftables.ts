@@ -76,6 +76,12 @@ function buildChains(plan: Plan, o: ResolvedOptions): Chains {
       c.dnat.push(`${m.join(' ')} dnat ${fam} to ${to} comment ${q(d.comment[i])}`);
     });
   }
+  if (plan.serverSnat) {
+    const sn = plan.serverSnat;
+    const fam = addr(sn.from);
+    const m = [...(sn.ifaceOut ? [`oifname ${q(sn.ifaceOut)}`] : []), `${fam} saddr ${sn.from}`];
+    c.snat.push(`${m.join(' ')} ${sn.to ? `snat ${fam} to ${fam === 'ip6' ? `[${sn.to}]` : sn.to}` : 'masquerade'} comment ${q(sn.comment)}`);
+  }
   if (plan.masquerade) {
     const mq = plan.masquerade;
     c.snat.push(`oifname ${q(mq.ifaceOut)} ${addr(mq.net)} saddr ${mq.net} masquerade comment ${q(mq.comment)}`);

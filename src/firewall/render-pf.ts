@@ -52,6 +52,11 @@ export function renderPf(plan: Plan, o: ResolvedOptions, helperRequested: boolea
       out.push(`# ${d.comment[i]}`, `match in${on}${af(d.to)} proto tcp to ${to}${port(p)} rdr-to ${d.to}`);
     });
   }
+  if (plan.serverSnat) {
+    const sn = plan.serverSnat;
+    const on = sn.ifaceOut ? ` on ${sn.ifaceOut}` : '';
+    out.push(`# ${sn.comment}`, `match out${on}${af(sn.from)} from ${sn.from} nat-to ${sn.to ?? `(${sn.ifaceOut})`}`);
+  }
   if (plan.masquerade) {
     const m = plan.masquerade;
     out.push(`# ${m.comment}`, `match out on ${m.ifaceOut}${af(m.net)} from ${m.net} nat-to (${m.ifaceOut})`);

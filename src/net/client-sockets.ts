@@ -113,27 +113,29 @@ function tryListen(server: Server, host: string, port: number): Promise<boolean>
  * Listen for the server's active-mode data connection on `host`, on a port of `range` (or any port when no range).
  * Returns the server and a promise of the first connection (from `expectFrom` only, when given).
  */
-export async function listenActive(host: string, range: PortRange | undefined, expectFrom?: string): Promise<{ server: Server; port: number; connection: Promise<Socket> }> {
+export async function listenActive(host: string, range: PortRange | undefined, expectFrom?: string): Promise<{ server: Server; port: number; connection: Promise<Socket>; refused: string[] }> {
   let onConn: (s: Socket) => void = () => {};
   const connection = new Promise<Socket>((resolve) => { onConn = resolve; });
+  /** Addresses whose connections were dropped, so a failure can say "the data came from X" instead of guessing. */
+  const refused: string[] = [];
   const server = createServer({ pauseOnConnect: true }, (sock) => {
     // SECURITY: only the FTP server may deliver data to us; anybody else connecting to the port is dropped.
     const from = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (expectFrom && from !== expectFrom.replace(/^::ffff:/, '')) { sock.destroy(); return; }
+    if (expectFrom && from !== expectFrom.replace(/^::ffff:/, '')) { refused.push(from); sock.destroy(); return; }
     server.close();
     onConn(sock);
   });
   if (!range) {
     if (await tryListen(server, host, 0)) {
       const addr = server.address();
-      return { server, port: typeof addr === 'object' && addr ? addr.port : 0, connection };
+      return { server, port: typeof addr === 'object' && addr ? addr.port : 0, connection, refused };
     }
   } else {
     const size = range.max - range.min + 1;
     const start = randomInt(size);
     for (let i = 0; i < size; i++) {
       const port = range.min + ((start + i) % size);
-      if (await tryListen(server, host, port)) return { server, port, connection };
+      if (await tryListen(server, host, port)) return { server, port, connection, refused };
     }
   }
   throw new FtpgateError(ErrorCodes.CLIENT_DATA_CONNECT, `no free port for active mode in ${range ? `${range.min}-${range.max}` : 'the ephemeral range'} on ${host}: widen --active-ports`);

@@ -1,7 +1,7 @@
 // Checks one transfer against what its scenario says must happen, symptom by symptom; returns the list of violations.
 import type { Attempt } from './connection-log.js';
 import { dataSetup, GATE_EXIT, gateDataSetup, isPassive, type DataKind, type GateMode, type GateResult, type Mode, type TransferResult } from './ftp-client.js';
-import type { Expect, GateOnlyExpect } from './scenarios.js';
+import type { Expect } from './scenarios.js';
 
 export interface CheckContext {
   fileName: string;
@@ -105,20 +105,20 @@ export function checkViaHelper(attempts: readonly Attempt[]): string[] {
  */
 export interface GateExpect {
   /**
-   * explicit modes: the table's verdict for the command the client tries first, or the variant's ftpgate-only outcome;
+   * explicit modes: the table's verdict for the command the client tries first;
    * auto: works when any kind works, else hangs (no kind works)
    */
-  expect: Expect | GateOnlyExpect;
+  expect: Expect;
   /** per kind, what the explicit mode does (for auto's reasons when no kind works) */
-  kinds: Record<DataKind, Expect | GateOnlyExpect>;
+  kinds: Record<DataKind, Expect>;
   /** the kinds the table says work */
   working: DataKind[];
   /** auto: the kind the mode cache says worked last time (then tried first, without any fallback) */
   remembered?: DataKind;
 }
 
-export function gateExpect(mode: GateMode, table: Record<Mode, Expect>, only: Partial<Record<DataKind, GateOnlyExpect>> = {}, remembered?: DataKind): GateExpect {
-  const kinds: Record<DataKind, Expect | GateOnlyExpect> = { passive: only.passive ?? table.EPSV, active: only.active ?? table.EPRT };
+export function gateExpect(mode: GateMode, table: Record<Mode, Expect>, remembered?: DataKind): GateExpect {
+  const kinds: Record<DataKind, Expect> = { passive: table.EPSV, active: table.EPRT };
   const working = (['passive', 'active'] as const).filter((k) => kinds[k] === 'works');
   if (mode !== 'auto') return { expect: kinds[mode], kinds, working };
   return { expect: working.length ? 'works' : 'hangs', kinds, working, remembered };
@@ -130,39 +130,20 @@ export const GATE_CAUSE: Record<DataKind, RegExp> = {
   active: /(the server did not connect to our active-mode port within \d+ ms|no answer to (EPRT|PORT) within \d+ ms: the server is still trying to connect).*a firewall or NAT in front of this client blocks inbound connections/,
 };
 const GATE_REFUSED = /(EPRT|PORT) \S+ refused by the server: 5\d\d /;
-/** foreign-source: the client drops the connection without a word; all it reports is the server's 426 */
-const GATE_LOST = /the server could not open the data connection \((EPRT|PORT)\): 426 /;
 
-/** The words the client's error must contain when a kind fails the way the table (or the variant) says. */
-function causeOf(kind: DataKind, e: Expect | GateOnlyExpect): RegExp | undefined {
+/** The words the client's error must contain when a kind fails the way the table says. */
+function causeOf(kind: DataKind, e: Expect): RegExp | undefined {
   if (e === 'hangs') return GATE_CAUSE[kind];
   if (e === 'port-rejected') return GATE_REFUSED;
-  if (e === 'foreign-source') return GATE_LOST;
   return undefined;
 }
 
 export interface GateCheckContext extends CheckContext {
   /** the client's --data-timeout */
   dataTimeoutS: number;
-  /** the address the client dials for the control connection (the only one it takes active data connections from) */
-  controlPeer: string;
 }
 
-/**
- * A known ftpgate client bug, tolerated (as a warning) where the table says foreign-source: the client drops the server's
- * data connection from a foreign address without a word; when the server had already written a short listing (or file)
- * into it before the reset, the server answers 226, and the client, having accepted no connection, takes the 226 for
- * "nothing to transfer" (src/client/transfer.ts) and exits 0 with an empty listing or an empty file.
- */
-export const FOREIGN_SOURCE_BUG =
-  'KNOWN CLIENT BUG: the client dropped the server\'s data connection from a foreign address without saying so, then took the server\'s 226 for "nothing to transfer" and exited 0 with no data';
-
-/** The server's data connections that reached the client, by the source address the client saw. */
-function serverSources(data: readonly Attempt[]): string[] {
-  return data.filter((a) => a.from === 'server' && a.outcome === 'accepted').map((a) => (a.translatedSrc ?? a.src).addr);
-}
-
-/** Checks one ftpgate client run against its expectation (see GateExpect); returns the violations, and warnings (known bugs). */
+/** Checks one ftpgate client run against its expectation (see GateExpect); returns the violations (and warnings, none so far). */
 export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], ge: GateExpect, ctx: GateCheckContext): { failures: string[]; warnings: string[] } {
   const bad: string[] = [];
   const warnings: string[] = [];
@@ -188,13 +169,6 @@ export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], g
     if (g.bytes > 0) bad.push(`${g.bytes} bytes arrived although the data connection should fail`);
     if (replies.some((r) => r.startsWith('226'))) bad.push('a 226 reply arrived although the data connection should fail');
   };
-  const foreignSeen = () => {
-    const seen = serverSources(data);
-    if (!seen.length) bad.push('the recorder saw no data connection from the server reach the client');
-    else if (seen.every((addr) => addr === ctx.controlPeer)) bad.push(`the server's data connection came from ${seen.join(', ')}, the control peer: the client had no reason to drop it`);
-  };
-  /** exit 0, "used active", no data: see FOREIGN_SOURCE_BUG */
-  const silentEmptySuccess = () => ge.kinds.active === 'foreign-source' && g.exitCode === GATE_EXIT.OK && g.used?.kind === 'active' && g.bytes === 0 && !g.listing.trim();
   const failedWith = (what: RegExp, why: string) => {
     if (g.exitCode !== GATE_EXIT.DATA_CONNECTION) bad.push(`should fail with exit ${GATE_EXIT.DATA_CONNECTION} (no data connection), exit was ${g.exitCode} after ${Math.round(g.ms)} ms: ${said}`);
     if (g.error?.code !== 'FTPGATE_ERR_CLIENT_DATA_CONNECT') bad.push(`the error should be FTPGATE_ERR_CLIENT_DATA_CONNECT, the client said: ${said}`);
@@ -221,20 +195,6 @@ export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], g
         nothingArrived();
         if (!data.some((a) => a.from === from(kind) && a.outcome === 'dropped')) bad.push(`the recorder saw no dropped data connection from the ${from(kind)}`);
         break;
-      case 'foreign-source': {
-        if (!loggedIn) bad.push('control connection should work (230) but did not');
-        if (!(setup[0]?.reply ?? '').startsWith('200')) bad.push(`EPRT should be accepted (200), got ${setup[0]?.reply ?? 'nothing'}`);
-        foreignSeen();
-        if (silentEmptySuccess()) {
-          warnings.push(`${FOREIGN_SOURCE_BUG} (${g.op}: exit 0 after ${Math.round(g.ms)} ms, "data connection: active (${g.used!.command})", ${g.op === 'LIST' ? 'empty listing' : `${g.bytes}-byte file`}; server's data connection from ${serverSources(data).join(', ')})`);
-          break;
-        }
-        if (!replies.some((r) => r.startsWith('426'))) bad.push('the server should answer 426 (data connection lost)');
-        failedWith(GATE_LOST, "the server's 426 after the client dropped its connection");
-        if (g.ms >= limitMs) bad.push(`should fail at once, took ${Math.round(g.ms)} ms`);
-        nothingArrived();
-        break;
-      }
       case 'port-rejected': {
         const port = setup.filter((s) => /^(PORT|EPRT)/.test(s.command));
         if (!loggedIn) bad.push('control connection should work (230) but did not');
@@ -251,11 +211,6 @@ export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], g
 
   // auto
   if (!ge.working.length) {
-    if (silentEmptySuccess()) {
-      foreignSeen();
-      warnings.push(`${FOREIGN_SOURCE_BUG} (auto ${g.op}: exit 0 after ${Math.round(g.ms)} ms, "data connection: active (${g.used!.command})${g.used!.fellBackFrom ? `, after ${g.used!.fellBackFrom.kind} failed` : ''}", no data; server's data connection from ${serverSources(data).join(', ')})`);
-      return result();
-    }
     failedWith(/no data connection in either mode/, 'both kinds, passive and active, failed');
     for (const k of ['passive', 'active'] as const) {
       const cause = causeOf(k, ge.kinds[k]);

@@ -140,7 +140,6 @@ export function renderText(run: VariantRun, opts: { color?: boolean; verbose?: b
   out.push(`server: ${run.serverKind} · rules: ${run.rulesLabel} · client: ${v.client ?? 'curl'}${run.gateCells.length ? ` and ftpgate (--data-timeout ${run.gateDataTimeoutS} s)` : ''} · timeout ${run.timeoutS} s`);
   out.push(`why: ${v.why}`);
   if (v.generatedExpect && run.rulesLabel.startsWith('ftpgate rules')) out.push(`with generated rules: ${v.generatedExpect.why}`);
-  if (v.generatedGateExpect && run.rulesLabel.startsWith('ftpgate rules') && run.gateCells.length) out.push(`ftpgate client with generated rules: ${JSON.stringify(v.generatedGateExpect.expect)}: ${v.generatedGateExpect.why}`);
   out.push('');
   const head = Array.from({ length: NOTE_X + 30 }, () => ' ');
   const put = (row: string[], x: number, s: string) => [...s].forEach((ch, i) => (row[x + i] = ch));
