@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export interface Timed { ms: number; code: number | null; peakRssKiB: number; stderr: string }
+export interface Timed { ms: number; code: number | null; peakRssKiB: number; stderr: string; stdout: string }
 
 export function vmHwmKiB(pid: number): number {
   try {
@@ -15,15 +15,17 @@ export function vmHwmKiB(pid: number): number {
 export function timedRun(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let peak = 0;
     let stderr = '';
+    let stdout = '';
     child.stderr!.on('data', (d) => { if (stderr.length < 4096) stderr += d; });
+    child.stdout!.on('data', (d) => { if (stdout.length < 65536) stdout += d; });
     const timer = setInterval(() => { peak = Math.max(peak, vmHwmKiB(child.pid!)); }, 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, peakRssKiB: peak, stderr });
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, peakRssKiB: peak, stderr, stdout });
     });
   });
 }
