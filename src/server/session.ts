@@ -41,6 +41,8 @@ export class Session {
   private readonly queue: string[] = [];
   private busy = false;
   private closed = false;
+  /** Bytes received after close() (thrown away; a flood is cut off). */
+  private discarded = 0;
   private destroyed = false;
 
   // protocol state
@@ -112,6 +114,12 @@ export class Session {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed) {
+      // SECURITY: after the goodbye, a peer that keeps sending (a flood) is cut off instead of read to the end
+      this.discarded += chunk.length;
+      if (this.discarded > 256 * 1024) this.destroy();
+      return;
+    }
     const { lines, overflow } = this.splitter.push(chunk);
     for (const line of lines) this.enqueue(line);
     if (overflow) {

@@ -419,7 +419,8 @@ async function floodLine(p: number, total: number): Promise<{ replies: ParsedRep
   while (sent < total && !c.closed && !c.sock.destroyed) {
     const okWrite = c.sock.write(piece);
     sent += piece.length;
-    if (!okWrite) await Promise.race([once(c.sock, 'drain'), c.closedP, sleep(2000)]);
+    // the server may cut a flooder off (EPIPE/ECONNRESET here): that ends the flood, it is not a failure
+    if (!okWrite) await Promise.race([once(c.sock, 'drain').catch(() => undefined), c.closedP, sleep(2000)]);
   }
   const replies: ParsedReply[] = [];
   for (;;) {
