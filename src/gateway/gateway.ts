@@ -6,7 +6,7 @@ import { normalizeAddress } from '../protocol/host-port.js';
 import { silentSink, type LogSink } from '../server/log.js';
 import { finalizeGatewayConfig, type GatewayConfig } from './config.js';
 import { GatewaySession } from './session.js';
-import type { UpstreamMemory } from './upstream-data.js';
+import type { DataCommand } from '../client/data-channel.js';
 
 export class FtpGateway {
   readonly config: GatewayConfig;
@@ -15,8 +15,8 @@ export class FtpGateway {
   private readonly sessions = new Set<GatewaySession>();
   private readonly perIp = new Map<string, number>();
   private readonly log: LogSink;
-  /** What the server answered to EPSV/EPRT, shared by all sessions (one server behind the gateway). */
-  private readonly memory: UpstreamMemory = {};
+  /** Data commands the server answered "not implemented", shared by all sessions (one server behind the gateway). */
+  private readonly unsupported = new Set<DataCommand>();
   private closing = false;
 
   constructor(config: Partial<GatewayConfig> & { upstream: GatewayConfig['upstream'] }) {
@@ -56,7 +56,7 @@ export class FtpGateway {
       return;
     }
     this.perIp.set(ip, n + 1);
-    const session: GatewaySession = new GatewaySession(socket, this.config, this.log, this.memory, () => {
+    const session: GatewaySession = new GatewaySession(socket, this.config, this.log, this.unsupported, () => {
       this.sessions.delete(session);
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left <= 0) this.perIp.delete(ip); else this.perIp.set(ip, left);

@@ -1,16 +1,16 @@
 // One client behind the gateway: relays the control connection to the server, answers the data-connection
 // commands itself, and opens exactly the data connection it negotiated, on each side, for each transfer.
-import { connect, isIP, type Server, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { CommandLineSplitter, maskCommand, parseCommand } from '../protocol/command.js';
 import { formatReply, parseReplies, type ParsedReply } from '../protocol/reply.js';
 import { R } from '../protocol/reply-codes.js';
-import { formatEpsv, formatHostPort6, normalizeAddress, parseEprt, parseHostPort6, type HostPort } from '../protocol/host-port.js';
+import { activeTargetRefusal, formatEpsv, formatHostPort6, normalizeAddress, parseEprt, parseHostPort6, type HostPort } from '../protocol/host-port.js';
 import { connectActive } from '../net/active-connector.js';
-import { listenInRange } from '../net/pasv-port-pool.js';
 import type { LogSink } from '../server/log.js';
+import { PassiveChannel } from '../server/data-channel.js';
+import { openData, type DataCommand, type DataContext } from '../client/data-channel.js';
 import type { GatewayConfig } from './config.js';
 import { relay, type RelayResult } from './data-relay.js';
-import { openActiveUpstream, openPassiveUpstream, type UpstreamData, type UpstreamMemory } from './upstream-data.js';
 
 const TRANSFER_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD']);
 /** Security extensions the gateway refuses: it must read the control channel to open data connections. */
@@ -22,8 +22,17 @@ const TRANSFER_FINALS = (code: number) => code === 226 || code === 250 || code >
 
 /** The client's half of the next data connection, as it negotiated it with the gateway. */
 type ClientSide =
-  | { mode: 'passive'; server: Server; port: number; socket: Promise<Socket>; close(): void }
+  | { mode: 'passive'; channel: PassiveChannel }
   | { mode: 'active'; target: HostPort };
+
+/** The gateway's side of the data connection to the server, as the client library opened it. */
+interface UpstreamData {
+  /** Resolves with the connected data socket. */
+  socket: Promise<Socket>;
+  /** The command that set it up, for logs: EPSV, PASV, EPRT or PORT. */
+  via: DataCommand;
+  close(): void;
+}
 
 /** An upstream reply consumer, in the order the commands were sent (FIFO, as RFC 959 replies are ordered). */
 type Pending =
@@ -46,11 +55,10 @@ export class GatewaySession {
   /** Every write to the client goes through this chain, so replies leave in command order even when one waits for data. */
   private out: Promise<void> = Promise.resolve();
   private ended = false;
-  private readonly memory: UpstreamMemory;
 
-  constructor(private readonly client: Socket, private readonly config: GatewayConfig, private readonly log: LogSink, memory: UpstreamMemory, private readonly onEnd: () => void) {
+  /** `unsupported`: the data commands the server answered "not implemented", shared by the gateway's sessions. */
+  constructor(private readonly client: Socket, private readonly config: GatewayConfig, private readonly log: LogSink, private readonly unsupported: Set<DataCommand>, private readonly onEnd: () => void) {
     this.peer = normalizeAddress(client.remoteAddress ?? '');
-    this.memory = memory;
     this.splitter = new CommandLineSplitter(config.maxLine, 'latin1');
     client.setNoDelay(true);
     client.on('error', () => this.end('client control connection error'));
@@ -226,21 +234,14 @@ export class GatewaySession {
       return;
     }
     if (t.host === '::' || t.host === '0.0.0.0') t = { ...t, host: this.peer };
-    const host = normalizeAddress(t.host);
-    if (!this.config.allowForeignActive && host !== this.peer) {
-      this.log({ event: 'security', rule: 'active-foreign-address', client: this.peer, target: host });
-      this.closeClientSide();
-      await this.replyLocal(R.NOT_IMPLEMENTED_PARAM, `Refusing data connection to ${host}: it is not your address ${this.peer} (FTP bounce protection)`);
-      return;
-    }
-    if (!this.config.allowPrivilegedActive && t.port < 1024) {
-      this.log({ event: 'security', rule: 'active-privileged-port', client: this.peer, port: t.port });
-      this.closeClientSide();
-      await this.replyLocal(R.NOT_IMPLEMENTED_PARAM, `Refusing data connection to port ${t.port}: ports below 1024 are not allowed (FTP bounce protection)`);
-      return;
-    }
     this.closeClientSide();
-    this.clientSide = { mode: 'active', target: { host, port: t.port } };
+    const refusal = activeTargetRefusal(t, this.peer, { foreign: this.config.allowForeignActive, privileged: this.config.allowPrivilegedActive });
+    if (refusal) {
+      this.log({ event: 'security', rule: refusal.rule, client: this.peer, target: t.host, port: t.port });
+      await this.replyLocal(R.NOT_IMPLEMENTED_PARAM, refusal.message);
+      return;
+    }
+    this.clientSide = { mode: 'active', target: { host: normalizeAddress(t.host), port: t.port } };
     await this.replyLocal(R.OK, `${verb} command successful`);
   }
 
@@ -256,29 +257,16 @@ export class GatewaySession {
     const advertised = this.config.pasvAddress ?? local;
     if (verb === 'PASV' && isIP(advertised) !== 4) { await this.replyLocal(R.SYNTAX_ERROR_ARGS, 'PASV cannot express an IPv6 address; use EPSV'); return; }
     this.closeClientSide();
-    let resolveSock!: (s: Socket) => void;
-    const socket = new Promise<Socket>((res) => { resolveSock = res; });
-    let accepted: Socket | undefined;
-    const { server, port } = await listenInRange(local, this.config.pasvPorts, (s) => {
-      const from = normalizeAddress(s.remoteAddress ?? '');
-      // SECURITY: the passive port is the client's alone — one connection, from the control connection's address.
-      if (accepted || (from !== this.peer && !this.config.allowForeignPassive)) {
-        this.log({ event: 'security', rule: 'passive-foreign-peer', client: this.peer, from, port });
-        s.destroy();
-        return;
-      }
-      accepted = s;
-      server.close();
-      resolveSock(s);
-    });
-    const close = () => { server.close(); accepted?.destroy(); };
-    this.clientSide = { mode: 'passive', server, port, socket, close };
+    // SECURITY: the server's passive listener: one connection, only from the client's control address
+    const channel = await PassiveChannel.create({ bindHost: local, range: this.config.pasvPorts, expectedPeer: this.peer, allowForeign: this.config.allowForeignPassive, log: (e) => this.log({ client: this.peer, ...e }) });
+    const port = channel.port;
+    this.clientSide = { mode: 'passive', channel };
     await this.replyLocal(verb === 'PASV' ? R.ENTERING_PASSIVE : R.ENTERING_EXT_PASSIVE,
       verb === 'PASV' ? `Entering Passive Mode (${formatHostPort6(advertised, port)})` : `Entering Extended Passive Mode ${formatEpsv(port)}`);
   }
 
   private closeClientSide(): void {
-    if (this.clientSide?.mode === 'passive') this.clientSide.close();
+    if (this.clientSide?.mode === 'passive') this.clientSide.channel.close();
     this.clientSide = null;
   }
 
@@ -288,11 +276,36 @@ export class GatewaySession {
     return m === 'same' ? client.mode : m;
   }
 
+  /**
+   * Towards the server the gateway is an FTP client: the client library's data set-up (EPSV then PASV, EPRT then PORT,
+   * "not implemented" remembered). SECURITY: it connects to the server's control address, never to the address a PASV
+   * reply names, and its active listener takes a connection only from the server.
+   */
   private async openUpstream(client: ClientSide): Promise<UpstreamData> {
-    const server = normalizeAddress(this.upstream.remoteAddress ?? this.config.upstream.host);
-    if (this.upstreamMode(client) === 'passive') return openPassiveUpstream(this.ask, server, this.memory, this.config.dataTimeoutMs);
-    return openActiveUpstream(this.ask, { address: normalizeAddress(this.upstream.localAddress ?? ''), serverHost: server }, this.config.activePorts, this.memory, this.config.dataTimeoutMs,
-      (from) => this.log({ event: 'security', rule: 'active-foreign-peer', client: this.peer, from }));
+    const ctx: DataContext = {
+      command: this.ask,
+      commandOrGiveUp: (line, ms) => Promise.race([this.ask(line), new Promise<null>((r) => setTimeout(() => r(null), ms).unref())]),
+      controlHost: this.config.upstream.host,
+      localAddress: this.upstream.localAddress ?? '',
+      remoteAddress: this.upstream.remoteAddress ?? this.config.upstream.host,
+      connectTimeoutMs: this.config.dataTimeoutMs,
+      trustPasvAddress: false,
+      activePorts: this.config.activePorts,
+      unsupported: this.unsupported,
+      notes: {},
+    };
+    const chan = await openData(this.upstreamMode(client), ctx);
+    if (chan.kind === 'passive') {
+      chan.socket.on('error', () => {}); // reported by the relay; none may go unhandled before it starts
+      return { socket: Promise.resolve(chan.socket), via: chan.command, close: () => chan.socket.destroy() };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const socket = Promise.race([
+      chan.connection.then((s) => { s.on('error', () => {}); return s; }),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the server did not connect to the gateway's active port within ${this.config.dataTimeoutMs / 1000}s`)), this.config.dataTimeoutMs); }),
+    ]).finally(() => { clearTimeout(timer); chan.server.close(); });
+    socket.catch(() => {});
+    return { socket, via: chan.command, close: () => { chan.server.close(); clearTimeout(timer); socket.then((s) => s.destroy(), () => {}); } };
   }
 
   /**
@@ -311,19 +324,21 @@ export class GatewaySession {
     try {
       up = await this.openUpstream(clientSide);
     } catch (err) {
-      if (clientSide.mode === 'passive') clientSide.close();
+      if (clientSide.mode === 'passive') clientSide.channel.close();
       this.log({ event: 'data', client: this.peer, id, verb, result: 'upstream-failed', error: (err as Error).message });
       await this.replyLocal(R.CANT_OPEN_DATA, `Gateway cannot open a data connection to the FTP server: ${(err as Error).message}`);
       return;
     }
     let failure: string | null = null; // set when the gateway has answered the client itself
     let relayed: Promise<RelayResult> | null = null;
+    /** Settles once both sides are joined (relayed is set) or one failed (failure is set). */
+    let joined: Promise<void> | null = null;
     let abortRelay: ((why: string) => void) | null = null;
     let clientSock: Socket | undefined;
     let cancelled = false;
     const cleanup = () => {
       up.close();
-      if (clientSide.mode === 'passive') clientSide.close();
+      if (clientSide.mode === 'passive') clientSide.channel.close();
       clientSock?.destroy();
     };
     const failClient = (code: number, why: string) => {
@@ -339,13 +354,11 @@ export class GatewaySession {
 
     const makeClientSide = async (): Promise<Socket> => {
       if (clientSide.mode === 'active') {
-        return connectActive(clientSide.target, { localAddress: normalizeAddress(this.client.localAddress ?? '') || undefined, timeoutMs: this.config.dataTimeoutMs });
+        const s = await connectActive(clientSide.target, { localAddress: normalizeAddress(this.client.localAddress ?? '') || undefined, timeoutMs: this.config.dataTimeoutMs });
+        s.on('error', () => {}); // reported by the relay; none may go unhandled before it starts
+        return s;
       }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`no data connection from ${this.peer} to port ${clientSide.port} within ${this.config.dataTimeoutMs / 1000}s (a firewall between you and the gateway blocks it; try active mode)`)), this.config.dataTimeoutMs);
-      });
-      try { return await Promise.race([clientSide.socket, timeout]); } finally { clearTimeout(timer); }
+      return clientSide.channel.open(this.config.dataTimeoutMs);
     };
 
     await new Promise<void>((preliminaryHandled) => {
@@ -374,18 +387,16 @@ export class GatewaySession {
           }, (err: Error & { side?: string }) => {
             failClient(R.CANT_OPEN_DATA, err.side === 'client' ? `Can't open data connection: ${err.message}` : `Gateway cannot open a data connection to the FTP server: ${err.message}`);
           });
+          joined = join.then(() => {}, () => {}); // registered after the handlers above, so it settles after them
           preliminaryHandled();
         },
         onFinal: (r) => {
           preliminaryHandled();
           this.out = this.out.then(async () => {
-            let result: RelayResult | null = null;
-            if (relayed) result = await relayed;
-            else if (r.code < 300 && sawPreliminary && !failure && !cancelled) {
-              // the server finished before both sides were joined (tiny transfer): wait for the join to settle
-              await new Promise((res) => setTimeout(res, 0));
-              if (relayed) result = await relayed;
-            }
+            // A small file can be complete at the server before the client has even connected: its 226 waits for the
+            // join (bounded by the data timeouts) and then for the data to reach the client.
+            if (joined && r.code < 300 && !cancelled) await joined;
+            const result: RelayResult | null = relayed ? await relayed : null;
             this.activeTransfer = null;
             this.log({ event: 'data', client: this.peer, id, verb, clientMode: clientSide.mode, upstream: up.via, reply: r.code,
               toClient: result?.toClient ?? 0, toServer: result?.toServer ?? 0, ok: !failure && (result?.ok ?? r.code < 300), ms: Date.now() - started, ...(failure ? { error: failure } : result?.error ? { error: result.error } : {}) });

@@ -1,8 +1,9 @@
 // Socket code of the client: TCP connect with a timeout, TLS upgrade/connect, and the active-mode listener on a port range.
-import { connect as netConnect, createServer, isIP, type Server, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { randomInt } from 'node:crypto';
 import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
+import { normalizeAddress } from '../protocol/host-port.js';
+import { listenInRange, type PortRange } from './pasv-port-pool.js';
 
 export interface ClientTlsOptions {
   /** Verify the server certificate (default true). */
@@ -93,21 +94,7 @@ export function startTls(host: string, opts: ClientTlsOptions, target: { socket:
   });
 }
 
-export interface PortRange { min: number; max: number }
-
-function tryListen(server: Server, host: string, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') resolve(false);
-      else reject(err);
-    };
-    const onListening = () => { server.off('error', onError); resolve(true); };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ host, port, exclusive: true, backlog: 2 });
-  });
-}
+export type { PortRange };
 
 /**
  * Listen for the server's active-mode data connection on `host`, on a port of `range` (or any port when no range).
@@ -118,25 +105,20 @@ export async function listenActive(host: string, range: PortRange | undefined, e
   const connection = new Promise<Socket>((resolve) => { onConn = resolve; });
   /** Addresses whose connections were dropped, so a failure can say "the data came from X" instead of guessing. */
   const refused: string[] = [];
-  const server = createServer({ pauseOnConnect: true }, (sock) => {
+  let listening: Server | undefined;
+  const onConnection = (sock: Socket) => {
     // SECURITY: only the FTP server may deliver data to us; anybody else connecting to the port is dropped.
-    const from = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (expectFrom && from !== expectFrom.replace(/^::ffff:/, '')) { refused.push(from); sock.destroy(); return; }
-    server.close();
+    const from = normalizeAddress(sock.remoteAddress ?? '');
+    if (expectFrom && from !== normalizeAddress(expectFrom)) { refused.push(from); sock.destroy(); return; }
+    listening?.close();
     onConn(sock);
-  });
-  if (!range) {
-    if (await tryListen(server, host, 0)) {
-      const addr = server.address();
-      return { server, port: typeof addr === 'object' && addr ? addr.port : 0, connection, refused };
-    }
-  } else {
-    const size = range.max - range.min + 1;
-    const start = randomInt(size);
-    for (let i = 0; i < size; i++) {
-      const port = range.min + ((start + i) % size);
-      if (await tryListen(server, host, port)) return { server, port, connection, refused };
-    }
+  };
+  try {
+    const { server, port } = await listenInRange(host, range ?? { min: 0, max: 0 }, onConnection);
+    listening = server;
+    return { server, port, connection, refused };
+  } catch (err) {
+    if ((err as FtpgateError).code !== ErrorCodes.NET_PASV_EXHAUSTED) throw err;
+    throw new FtpgateError(ErrorCodes.CLIENT_DATA_CONNECT, `no free port for active mode in ${range ? `${range.min}-${range.max}` : 'the ephemeral range'} on ${host}: widen --active-ports`);
   }
-  throw new FtpgateError(ErrorCodes.CLIENT_DATA_CONNECT, `no free port for active mode in ${range ? `${range.min}-${range.max}` : 'the ephemeral range'} on ${host}: widen --active-ports`);
 }

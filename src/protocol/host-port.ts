@@ -142,3 +142,16 @@ function addrBytes(a: string): number[] {
   }
   return out;
 }
+
+// SECURITY: the FTP bounce attack — PORT/EPRT may only name the control connection's peer and an unprivileged port.
+/** Why an active-mode target must be refused (rule name for logs, reply text), or null when it may be dialled. */
+export function activeTargetRefusal(t: HostPort, peer: string, allow: { foreign: boolean; privileged: boolean }): { rule: string; message: string } | null {
+  const host = normalizeAddress(t.host);
+  if (!allow.foreign && host !== normalizeAddress(peer)) {
+    return { rule: 'active-foreign-address', message: `Refusing data connection to ${host}: it is not your address ${normalizeAddress(peer)} (FTP bounce protection)` };
+  }
+  if (!allow.privileged && t.port < 1024) {
+    return { rule: 'active-privileged-port', message: `Refusing data connection to port ${t.port}: ports below 1024 are not allowed (FTP bounce protection)` };
+  }
+  return null;
+}

@@ -450,3 +450,28 @@ test('gateway: IPv6 clients reach an IPv4 server (EPSV and EPRT |2| over [::1], 
     await gw.close();
   }
 });
+
+test('gateway: the server\'s 226 for a small file reaches a late-connecting passive client only after the data', async () => {
+  const sha = await randomFile(join(root.path, 'late.bin'), 5000);
+  const c = await login(gateways.passive.port);
+  try {
+    assert.equal((await c.cmd('TYPE I')).code, 200);
+    const r = await c.cmd('EPSV');
+    assert.equal((await c.cmd('RETR late.bin')).code, 150);
+    let finAt = 0;
+    c.sock.on('data', (d: Buffer | string) => { if (String(d).startsWith('226')) finAt = Date.now(); });
+    // the server has long sent its data and 226 to the gateway; the client has not even connected
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(finAt, 0, 'a 226 before the data connection would tell the client "done" for nothing');
+    const data = connect({ host: '127.0.0.1', port: parseEpsvReply(r.message) });
+    const chunks: Buffer[] = [];
+    data.on('data', (d) => chunks.push(d));
+    const closed = once(data, 'close');
+    const fin = await c.next(10_000);
+    assert.equal(fin?.code, 226);
+    await closed;
+    assert.equal(sha256(Buffer.concat(chunks)), sha);
+  } finally {
+    c.close();
+  }
+});

@@ -1,21 +1,16 @@
 // Data connection negotiation: PORT EPRT (active) and PASV EPSV (passive), with the bounce and address rules.
 import type { Session } from '../session.js';
 import { R } from '../../protocol/reply-codes.js';
-import { cidrContains, formatEpsv, formatHostPort6, normalizeAddress, parseEprt, parseHostPort6, type HostPort } from '../../protocol/host-port.js';
+import { activeTargetRefusal, cidrContains, formatEpsv, formatHostPort6, normalizeAddress, parseEprt, parseHostPort6, type HostPort } from '../../protocol/host-port.js';
 import { ActiveChannel, PassiveChannel } from '../data-channel.js';
 import { isIP } from 'node:net';
 
 // SECURITY: the FTP bounce attack — PORT/EPRT may only name the client itself and an unprivileged port.
 function checkActiveTarget(s: Session, t: HostPort): string | null {
-  if (!s.config.allowForeignActive && normalizeAddress(t.host) !== s.peer) {
-    s.log({ event: 'security', rule: 'active-foreign-address', target: t.host, peer: s.peer });
-    return `Refusing data connection to ${t.host}: it is not your address ${s.peer} (FTP bounce protection)`;
-  }
-  if (!s.config.allowPrivilegedActive && t.port < 1024) {
-    s.log({ event: 'security', rule: 'active-privileged-port', port: t.port });
-    return `Refusing data connection to port ${t.port}: ports below 1024 are not allowed (FTP bounce protection)`;
-  }
-  return null;
+  const refusal = activeTargetRefusal(t, s.peer, { foreign: s.config.allowForeignActive, privileged: s.config.allowPrivilegedActive });
+  if (!refusal) return null;
+  s.log({ event: 'security', rule: refusal.rule, target: t.host, port: t.port, peer: s.peer });
+  return refusal.message;
 }
 
 function setActive(s: Session, t: HostPort): void {
