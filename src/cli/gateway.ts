@@ -1,13 +1,14 @@
 // `ftpgate gateway`: run the FTP-aware proxy in front of one FTP server (only its control port and passive range need opening).
 import type { Command } from 'commander';
-import { FtpgateError } from '../protocol/errors.js';
+import { ErrorCodes, FtpgateError } from '../protocol/errors.js';
 import type { GatewayConfig } from '../gateway/config.js';
+import { formatAddresses, startupErrorMessage, stopOnSignals } from './service.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new FtpgateError('FTPGATE_ERR_CONFIG_INVALID', `invalid gateway setting "${flag}": "${v}" must be a positive integer`);
+  if (!Number.isInteger(n) || n < 1) throw new FtpgateError(ErrorCodes.CONFIG_INVALID, `invalid configuration "${flag}": "${v}" must be a positive integer`);
   return n;
 }
 
@@ -31,9 +32,7 @@ export function registerGateway(program: Command): void {
       try {
         await runGateway(opts);
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        const msg = err instanceof FtpgateError ? err.message : e.code === 'EADDRINUSE' ? `cannot listen: ${e.message} (another service uses that port; pick another with --listen HOST:PORT)` : e.code === 'EACCES' ? `cannot listen: ${e.message} (ports below 1024 need root or CAP_NET_BIND_SERVICE)` : e.message;
-        process.stderr.write(`ftpgate gateway: ${msg}\n`);
+        process.stderr.write(`ftpgate gateway: ${startupErrorMessage(err)}\n`);
         process.exit(2);
       }
     });
@@ -59,17 +58,7 @@ async function runGateway(opts: Record<string, string | string[] | boolean | und
   for (const w of gw.warnings) process.stderr.write(`warning: ${w}\n`);
   const addrs = await gw.listen();
   const c = gw.config;
-  process.stderr.write(`ftpgate gateway on ${addrs.map((a) => (a.host.includes(':') ? `[${a.host}]` : a.host) + ':' + a.port).join(', ')} → ${c.upstream.host}:${c.upstream.port}` +
+  process.stderr.write(`ftpgate gateway on ${formatAddresses(addrs)} → ${c.upstream.host}:${c.upstream.port}` +
     ` (client passive ports ${c.pasvPorts.min}-${c.pasvPorts.max}, to the server: ${c.upstreamMode})\n`);
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) { gw.destroy(); process.exit(1); }
-    stopping = true;
-    process.stderr.write(`${sig}: closing (again to force)\n`);
-    await gw.close();
-    log.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(gw, log);
 }

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { CONFIG_KEYS, applyRaw, loadConfigFile, type ServerConfig } from '../server/config.js';
-import { FtpgateError } from '../protocol/errors.js';
+import { formatAddresses, startupErrorMessage, stopOnSignals } from './service.js';
 
 function randomPassword(n = 16): string {
   const abc = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -28,8 +28,7 @@ export function registerServe(program: Command): void {
     try {
       await serve(opts, command);
     } catch (err) {
-      const msg = err instanceof FtpgateError ? err.message : (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `cannot listen: ${(err as Error).message} (another server uses that port; pick another with --listen HOST:PORT)` : (err as NodeJS.ErrnoException).code === 'EACCES' ? `cannot listen: ${(err as Error).message} (ports below 1024 need root or CAP_NET_BIND_SERVICE)` : (err as Error).message;
-      process.stderr.write(`ftpgate serve: ${msg}\n`);
+      process.stderr.write(`ftpgate serve: ${startupErrorMessage(err)}\n`);
       process.exit(2);
     }
   });
@@ -64,20 +63,10 @@ async function serve(opts: Record<string, unknown>, command: Command): Promise<v
   const addrs = await server.listen();
   const first = addrs[0];
   const hostForUrl = first.host.includes(':') ? `[${first.host}]` : first.host === '0.0.0.0' ? '127.0.0.1' : first.host;
-  process.stderr.write(`ftpgate serving ${root} on ${addrs.map((a) => (a.host.includes(':') ? `[${a.host}]` : a.host) + ':' + a.port).join(', ')} (passive ports ${server.config.pasvPorts.min}-${server.config.pasvPorts.max})\n`);
+  process.stderr.write(`ftpgate serving ${root} on ${formatAddresses(addrs)} (passive ports ${server.config.pasvPorts.min}-${server.config.pasvPorts.max})\n`);
   if (demoPassword) {
     process.stderr.write(`user: demo  password: ${demoPassword}\n`);
     process.stderr.write(`try:  curl ftp://demo:${demoPassword}@${hostForUrl}:${first.port}/\n`);
   }
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) { server.destroy(); process.exit(1); }
-    stopping = true;
-    process.stderr.write(`${sig}: closing (again to force)\n`);
-    await server.close();
-    log.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(server, log);
 }

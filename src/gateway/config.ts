@@ -48,7 +48,7 @@ export const GATEWAY_DEFAULTS: Omit<GatewayConfig, 'upstream'> = {
 };
 
 function invalid(key: string, msg: string): never {
-  throw new FtpgateError(ErrorCodes.CONFIG_INVALID, `invalid gateway setting "${key}": ${msg}`);
+  throw new FtpgateError(ErrorCodes.CONFIG_INVALID, `invalid configuration "${key}": ${msg}`);
 }
 
 export function finalizeGatewayConfig(partial: Partial<GatewayConfig> & { upstream: GatewayConfig['upstream'] }): { config: GatewayConfig; warnings: string[] } {
