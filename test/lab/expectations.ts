@@ -143,11 +143,10 @@ export interface GateCheckContext extends CheckContext {
   dataTimeoutS: number;
 }
 
-/** Checks one ftpgate client run against its expectation (see GateExpect); returns the violations (and warnings, none so far). */
-export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], ge: GateExpect, ctx: GateCheckContext): { failures: string[]; warnings: string[] } {
+/** Checks one ftpgate client run against its expectation (see GateExpect); returns the violations. */
+export function checkGateTransfer(g: GateResult, attempts: readonly Attempt[], ge: GateExpect, ctx: GateCheckContext): string[] {
   const bad: string[] = [];
-  const warnings: string[] = [];
-  const result = () => ({ failures: bad, warnings });
+  const result = () => bad;
   const replies = g.control.filter((c) => c.dir === 'reply').map((c) => c.text);
   const setup = gateDataSetup(g);
   const data = dataAttempts(attempts);

@@ -50,10 +50,6 @@ export async function report(t: TestContext, run: VariantRun, suffix = ''): Prom
     const expected = c.mode === 'auto' ? (c.working.length ? `works via ${c.working.join('/')}` : 'fails (no kind works)') : c.expect;
     const used = c.transfer.used ? `, used ${c.transfer.used.kind} (${c.transfer.used.command})${c.transfer.used.fellBackFrom ? ` after ${c.transfer.used.fellBackFrom.kind} failed` : ''}` : '';
     t.diagnostic(`ftpgate --mode ${c.mode} ${c.op}: expected ${expected}, exit ${c.transfer.exitCode} after ${Math.round(c.transfer.ms)} ms${used}${c.failures.length ? ' ✗' : ' ✓'}`);
-    for (const w of c.warnings) {
-      t.diagnostic(`⚠ ${w}`);
-      process.stderr.write(`\n⚠ scenario ${run.variant.id}${suffix} ftpgate --mode ${c.mode} ${c.op}: ${w}\n`);
-    }
   }
   if (run.failures.length) process.stderr.write(`\n${renderText(run)}\n\n--- rules ---\n${run.rulesets.map((r) => `# ${r.role}: ${r.ruleset.source}\n${r.ruleset.text}`).join('\n')}\n--- server log (tail) ---\n${run.serverLog.slice(-3000)}\n`);
 }

@@ -57,7 +57,7 @@ function gateNote(c: GateCell, dataTimeoutS: number): { text: string; ok: boolea
   } else what = `ftpgate exit ${g.exitCode} after ${secs} s (--data-timeout ${dataTimeoutS}): ${g.error?.message ?? g.log.trim().split('\n').slice(-1)[0] ?? ''}`;
   const expected = c.mode === 'auto' ? (c.working.length ? `works via ${c.working.join(' or ')}` : 'fails: no kind works') : c.expect;
   const verdict = c.failures.length ? `✗ expected "${expected}", but: ${c.failures.join('; ')}` : `✓ ${expected} as expected`;
-  return { text: `${what} — ${verdict}${c.warnings.map((w) => ` ⚠ ${w}`).join('')}`, ok: c.failures.length === 0 };
+  return { text: `${what} — ${verdict}`, ok: c.failures.length === 0 };
 }
 
 /** The events of a run in time order, one section per transfer and probe. */

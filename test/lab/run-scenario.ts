@@ -60,8 +60,6 @@ export interface GateCell extends GateExpect {
   transfer: GateResult;
   attempts: Attempt[];
   failures: string[];
-  /** things worth a loud note that do not fail the run */
-  warnings: string[];
 }
 
 /** The order of the ftpgate client runs. auto runs RETR with an empty mode cache, then LIST with what that run remembered. */
@@ -170,7 +168,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
       for (const { mode, op } of GATE_RUNS) {
         const start = rec.now();
         const transfer = await ftpgateTransfer(lab.ns.client, mode, op, { host: v.plan.serverTarget, user: USER, password: PASSWORD, dataTimeoutS: gateDataTimeoutS, timeoutS: 10, tls: v.server.tls, caFile: tls?.cert, file: FILE, outFile: join(work, `out-ftpgate-${mode}-${op}`), cacheDir });
-        gateCells.push({ mode, op, ...gateExpect(mode, expect, mode === 'auto' ? remembered : undefined), start, end: rec.now(), transfer, attempts: [], failures: [], warnings: [] });
+        gateCells.push({ mode, op, ...gateExpect(mode, expect, mode === 'auto' ? remembered : undefined), start, end: rec.now(), transfer, attempts: [], failures: [] });
         // the CLI saves the kind auto mode succeeded with; the next auto run starts with it
         if (mode === 'auto' && transfer.exitCode === 0 && transfer.used) remembered = transfer.used.kind;
         log(`  ${v.id} ftpgate --mode ${mode.padEnd(7)} ${op}: exit ${transfer.exitCode} after ${(transfer.ms / 1000).toFixed(2)} s${transfer.used ? `, used ${transfer.used.kind} (${transfer.used.command})` : ''}`);
@@ -203,7 +201,7 @@ export async function runVariant(v: Variant, opts: RunOptions = {}): Promise<Var
     failures.push(...c.failures.map((f) => `${v.id} ${c.mode} ${c.op}: ${f}`));
   }
   for (const c of gateCells) {
-    ({ failures: c.failures, warnings: c.warnings } = checkGateTransfer(c.transfer, c.attempts, c, { fileName: FILE, sha256, timeoutS, dataTimeoutS: gateDataTimeoutS }));
+    c.failures = checkGateTransfer(c.transfer, c.attempts, c, { fileName: FILE, sha256, timeoutS, dataTimeoutS: gateDataTimeoutS });
     if (v.viaHelper && c.expect === 'works') c.failures.push(...checkViaHelper(c.attempts));
     const asCurl = gateAsTransfer(c.transfer);
     if (v.natCheck && asCurl) c.failures.push(...checkNat(asCurl, v.natCheck, v.plan, serverKind === 'ftpgate' ? serverLog : undefined));
