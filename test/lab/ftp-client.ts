@@ -221,21 +221,9 @@ export interface GateOptions {
   cacheDir: string;
 }
 
-export interface GateResult {
+/** As TransferResult, for `ftpgate ls|get -v` (ms includes node start-up; log is the whole stderr; listing: the names). */
+export interface GateResult extends Omit<TransferResult, 'mode'> {
   mode: GateMode;
-  op: Op;
-  argv: string[];
-  exitCode: number | null;
-  /** wall time of the run, node start-up included */
-  ms: number;
-  /** the conversation from `-v` (password masked by the client) */
-  control: ControlLine[];
-  /** the whole stderr: -v log, progress, the mode line, the error line */
-  log: string;
-  /** LIST (`ftpgate ls`): the names printed; RETR: empty */
-  listing: string;
-  bytes: number;
-  sha256?: string;
   /** the `data connection: KIND (CMD)[, after KIND failed: …]` line printed after a transfer */
   used?: { kind: DataKind; command: Mode; fellBackFrom?: { kind: DataKind; error: string } };
   /** the `ftpgate ls|get: MESSAGE [CODE]` line printed on failure */
